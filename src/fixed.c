@@ -1,0 +1,453 @@
+/*
+ * fixed.c — int128 fixed-point decimals and the numeric on-disk format.
+ *
+ * spm reads numeric values straight from their varlena bytes into an int128
+ * and builds numeric results the same way.  That keeps the per-row paths of
+ * the aggregates and window functions free of palloc and of numeric's
+ * general-purpose arithmetic.  The layout decoded here is numeric's on-disk
+ * format, which PostgreSQL keeps stable across major versions (pg_upgrade
+ * relies on it); the constants mirror those in numeric.c.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/numeric.h"
+
+#include "fixed.h"
+
+#define SPM_NBASE					10000
+#define SPM_NUMERIC_SIGN_MASK		0xC000
+#define SPM_NUMERIC_NEG				0x4000
+#define SPM_NUMERIC_SHORT			0x8000
+#define SPM_NUMERIC_SPECIAL			0xC000
+#define SPM_SHORT_SIGN_MASK			0x2000
+#define SPM_SHORT_DSCALE_MASK		0x1F80
+#define SPM_SHORT_DSCALE_SHIFT		7
+#define SPM_SHORT_DSCALE_MAX		(SPM_SHORT_DSCALE_MASK >> SPM_SHORT_DSCALE_SHIFT)
+#define SPM_SHORT_WEIGHT_SIGN_MASK	0x0040
+#define SPM_SHORT_WEIGHT_MASK		0x003F
+#define SPM_SHORT_WEIGHT_MAX		SPM_SHORT_WEIGHT_MASK
+#define SPM_SHORT_WEIGHT_MIN		(-(SPM_SHORT_WEIGHT_MASK + 1))
+#define SPM_DSCALE_MASK				0x3FFF
+
+static const int64 pow10_small[] = {
+	1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
+	100000000LL, 1000000000LL, 10000000000LL, 100000000000LL,
+	1000000000000LL, 10000000000000LL, 100000000000000LL,
+	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+	1000000000000000000LL
+};
+
+/*
+ * 10^k for 0 <= k <= 38, the range int128 can hold.  Callers never ask for
+ * more; asking is a bug, not a user error.
+ */
+int128
+spm_pow10(int k)
+{
+	int128		r;
+
+	if (k < 0 || k > 38)
+		elog(ERROR, "spm_pow10: exponent %d out of range", k);
+	if (k <= 18)
+		return (int128) pow10_small[k];
+	r = (int128) pow10_small[18];
+	k -= 18;
+	while (k > 18)
+	{
+		r *= (int128) pow10_small[18];
+		k -= 18;
+	}
+	return r * (int128) pow10_small[k];
+}
+
+/*
+ * One message for every overflow, so users learn the single rule: spm's
+ * exact arithmetic holds about 38 significant digits.
+ */
+void
+spm_report_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range for spm's exact arithmetic"),
+			 errdetail("spm computes exactly in 128-bit fixed point: about 38 significant digits, at most %d decimal places.",
+					   SPM_MAX_SCALE),
+			 errhint("Round amounts and parameters to fewer decimal places.")));
+}
+
+int128
+spm_add(int128 a, int128 b)
+{
+	int128		r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		spm_report_overflow();
+	return r;
+}
+
+int128
+spm_sub(int128 a, int128 b)
+{
+	int128		r;
+
+	if (__builtin_sub_overflow(a, b, &r))
+		spm_report_overflow();
+	return r;
+}
+
+int128
+spm_mul(int128 a, int128 b)
+{
+	int128		r;
+
+	if (__builtin_mul_overflow(a, b, &r))
+		spm_report_overflow();
+	return r;
+}
+
+/* Re-express v from scale `from` at the larger or equal scale `to`. */
+int128
+spm_rescale(int128 v, int from, int to)
+{
+	Assert(to >= from);
+	if (to == from || v == 0)
+		return v;
+	if (to - from > 38)
+		spm_report_overflow();
+	return spm_mul(v, spm_pow10(to - from));
+}
+
+/*
+ * num / den rounded half away from zero: the one rounding rule spm uses
+ * where a division cannot be exact (curve interpolation).
+ */
+int128
+spm_div_round(int128 num, int128 den)
+{
+	int128		q,
+				r,
+				ar,
+				aden;
+
+	Assert(den != 0);
+	q = num / den;
+	r = num % den;
+	ar = r < 0 ? -r : r;
+	aden = den < 0 ? -den : den;
+	if (ar >= aden - ar)
+		q += ((num < 0) == (den < 0)) ? 1 : -1;
+	return q;
+}
+
+/* Strip trailing decimal zeros: 0.050 becomes 0.05 (v=5, scale=2). */
+Fixed
+spm_normalize(Fixed f)
+{
+	while (f.scale > 0 && f.v % 10 == 0)
+	{
+		f.v /= 10;
+		f.scale--;
+	}
+	if (f.v == 0)
+		f.scale = 0;
+	return f;
+}
+
+/*
+ * Decode a numeric datum into v / 10^scale with scale = the value's display
+ * scale.  Returns false for NaN and infinities.  Reads the varlena in place
+ * (short or long header) and allocates nothing unless the datum is toasted.
+ */
+bool
+spm_numeric_decode(Datum d, Fixed *out)
+{
+	struct varlena *p = (struct varlena *) DatumGetPointer(d);
+	const char *data;
+	Size		len;
+	uint16		hdr;
+	bool		neg;
+	int			weight,
+				dscale,
+				ndigits,
+				last_exp,
+				shift,
+				i;
+	const char *digp;
+	int128		acc;
+
+	if (VARATT_IS_EXTERNAL(p) || VARATT_IS_COMPRESSED(p))
+		p = pg_detoast_datum(p);
+	data = VARDATA_ANY(p);
+	len = VARSIZE_ANY_EXHDR(p);
+	memcpy(&hdr, data, sizeof(uint16));
+
+	if ((hdr & SPM_NUMERIC_SIGN_MASK) == SPM_NUMERIC_SPECIAL)
+		return false;
+	if ((hdr & SPM_NUMERIC_SIGN_MASK) == SPM_NUMERIC_SHORT)
+	{
+		neg = (hdr & SPM_SHORT_SIGN_MASK) != 0;
+		dscale = (hdr & SPM_SHORT_DSCALE_MASK) >> SPM_SHORT_DSCALE_SHIFT;
+		weight = (hdr & SPM_SHORT_WEIGHT_SIGN_MASK) ? (~SPM_SHORT_WEIGHT_MASK | (hdr & SPM_SHORT_WEIGHT_MASK))
+			: (hdr & SPM_SHORT_WEIGHT_MASK);
+		digp = data + sizeof(uint16);
+		ndigits = (len - sizeof(uint16)) / sizeof(int16);
+	}
+	else
+	{
+		int16		w;
+
+		neg = (hdr & SPM_NUMERIC_SIGN_MASK) == SPM_NUMERIC_NEG;
+		dscale = hdr & SPM_DSCALE_MASK;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+		digp = data + 2 * sizeof(uint16);
+		ndigits = (len - 2 * sizeof(uint16)) / sizeof(int16);
+	}
+
+	if (ndigits == 0)
+	{
+		out->v = 0;
+		out->scale = Min(dscale, SPM_MAX_SCALE);
+		return true;
+	}
+
+	/* decimal exponent of the last stored base-10000 digit */
+	last_exp = 4 * (weight - (ndigits - 1));
+	if (dscale > SPM_MAX_SCALE)
+	{
+		/* keep only the places that hold non-zero digits */
+		int16		dl;
+		int			need = -last_exp;
+
+		memcpy(&dl, digp + (ndigits - 1) * sizeof(int16), sizeof(int16));
+		while (need > 0 && dl % 10 == 0)
+		{
+			dl /= 10;
+			need--;
+		}
+		if (need > SPM_MAX_SCALE)
+			spm_report_overflow();
+		dscale = Max(need, 0);
+	}
+	shift = last_exp + dscale;	/* >= -3: digits past dscale are zero */
+
+	if (ndigits + (shift > 0 ? (shift + 3) / 4 : 0) > 9)
+	{
+		/* may not fit: accumulate with overflow checks */
+		acc = 0;
+		for (i = 0; i < ndigits; i++)
+		{
+			int16		dg;
+
+			memcpy(&dg, digp + i * sizeof(int16), sizeof(int16));
+			if (i == ndigits - 1 && shift < 0)
+				acc = spm_add(spm_mul(acc, pow10_small[4 + shift]), dg / pow10_small[-shift]);
+			else
+				acc = spm_add(spm_mul(acc, SPM_NBASE), dg);
+		}
+		if (shift > 0)
+			acc = spm_mul(acc, spm_pow10(shift));
+	}
+	else
+	{
+		/* at most 36 digits: plain arithmetic, int64 while it fits */
+		int64		a64 = 0;
+
+		for (i = 0; i < ndigits && i < 4; i++)
+		{
+			int16		dg;
+
+			memcpy(&dg, digp + i * sizeof(int16), sizeof(int16));
+			if (i == ndigits - 1 && shift < 0)
+				a64 = a64 * pow10_small[4 + shift] + dg / pow10_small[-shift];
+			else
+				a64 = a64 * SPM_NBASE + dg;
+		}
+		acc = a64;
+		for (; i < ndigits; i++)
+		{
+			int16		dg;
+
+			memcpy(&dg, digp + i * sizeof(int16), sizeof(int16));
+			if (i == ndigits - 1 && shift < 0)
+				acc = acc * pow10_small[4 + shift] + dg / pow10_small[-shift];
+			else
+				acc = acc * SPM_NBASE + dg;
+		}
+		if (shift > 0)
+			acc *= (shift <= 18) ? (int128) pow10_small[shift] : spm_pow10(shift);
+	}
+
+	out->v = neg ? -acc : acc;
+	out->scale = dscale;
+	return true;
+}
+
+/*
+ * Decode a numeric argument that must be finite; `what` names it in the
+ * error a caller sees.
+ */
+Fixed
+spm_numeric_to_fixed(Datum d, const char *what)
+{
+	Fixed		f;
+
+	if (!spm_numeric_decode(d, &f))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number, not NaN or infinity", what)));
+	return f;
+}
+
+/* Base-10000 digits of u, most significant first; returns how many. */
+static int
+nbase_digits(uint128 u, int16 *out, int maxdigits)
+{
+	int16		rev[12];
+	int			n = 0,
+				i;
+
+	while (u > (uint128) PG_UINT64_MAX)
+	{
+		rev[n++] = (int16) (u % SPM_NBASE);
+		u /= SPM_NBASE;
+	}
+	{
+		uint64		s = (uint64) u;
+
+		while (s > 0)
+		{
+			rev[n++] = (int16) (s % SPM_NBASE);
+			s /= SPM_NBASE;
+		}
+	}
+	Assert(n <= maxdigits);
+	for (i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	return n;
+}
+
+/*
+ * Build a numeric equal to v / 10^scale with display scale `scale`, in the
+ * same canonical form numeric's own arithmetic produces (short header when
+ * it fits, no leading or trailing zero digits).
+ */
+Datum
+spm_fixed_to_numeric(int128 v, int scale)
+{
+	uint128		u = v < 0 ? -(uint128) v : (uint128) v;
+	uint128		p,
+				ip,
+				fp;
+	int16		digits[24];
+	int			nint,
+				nfrac,
+				ndig,
+				weight,
+				start,
+				i;
+	bool		neg = v < 0;
+	Numeric		result;
+	Size		len;
+
+	Assert(scale >= 0 && scale <= SPM_MAX_SCALE);
+	p = (uint128) spm_pow10(scale);
+	ip = u / p;
+	fp = u % p;
+
+	nint = nbase_digits(ip, digits, 10);
+	nfrac = (scale + 3) / 4;
+	if (nfrac > 0)
+	{
+		fp *= (uint128) pow10_small[4 * nfrac - scale];
+		for (i = nfrac - 1; i >= 0; i--)
+		{
+			digits[nint + i] = (int16) (fp % SPM_NBASE);
+			fp /= SPM_NBASE;
+		}
+	}
+	ndig = nint + nfrac;
+	weight = nint - 1;
+
+	start = 0;
+	while (start < ndig && digits[start] == 0)
+	{
+		start++;
+		weight--;
+	}
+	while (ndig > start && digits[ndig - 1] == 0)
+		ndig--;
+	ndig -= start;
+	if (ndig == 0)
+	{
+		weight = 0;
+		neg = false;
+	}
+
+	if (scale <= SPM_SHORT_DSCALE_MAX && weight <= SPM_SHORT_WEIGHT_MAX &&
+		weight >= SPM_SHORT_WEIGHT_MIN)
+	{
+		uint16		hdr;
+
+		len = VARHDRSZ + sizeof(uint16) + ndig * sizeof(int16);
+		result = (Numeric) palloc(len);
+		SET_VARSIZE(result, len);
+		hdr = SPM_NUMERIC_SHORT |
+			(neg ? SPM_SHORT_SIGN_MASK : 0) |
+			(scale << SPM_SHORT_DSCALE_SHIFT) |
+			(weight < 0 ? SPM_SHORT_WEIGHT_SIGN_MASK : 0) |
+			(weight & SPM_SHORT_WEIGHT_MASK);
+		memcpy(VARDATA(result), &hdr, sizeof(uint16));
+		memcpy(VARDATA(result) + sizeof(uint16), digits + start, ndig * sizeof(int16));
+	}
+	else
+	{
+		uint16		sd = (neg ? SPM_NUMERIC_NEG : 0) | (scale & SPM_DSCALE_MASK);
+		int16		w = (int16) weight;
+
+		len = VARHDRSZ + 2 * sizeof(uint16) + ndig * sizeof(int16);
+		result = (Numeric) palloc(len);
+		SET_VARSIZE(result, len);
+		memcpy(VARDATA(result), &sd, sizeof(uint16));
+		memcpy(VARDATA(result) + sizeof(uint16), &w, sizeof(int16));
+		memcpy(VARDATA(result) + 2 * sizeof(uint16), digits + start, ndig * sizeof(int16));
+	}
+	return NumericGetDatum(result);
+}
+
+/* Append v / 10^scale as plain decimal text ("-12.50"). */
+void
+spm_append_fixed(StringInfo buf, int128 v, int scale)
+{
+	char		tmp[48];
+	int			n = 0;
+	uint128		u = v < 0 ? -(uint128) v : (uint128) v;
+
+	do
+	{
+		tmp[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0);
+	while (n <= scale)
+		tmp[n++] = '0';
+	if (v < 0)
+		appendStringInfoChar(buf, '-');
+	while (n > 0)
+	{
+		if (n == scale)
+			appendStringInfoChar(buf, '.');
+		appendStringInfoChar(buf, tmp[--n]);
+	}
+}
+
+char *
+spm_fixed_to_cstring(int128 v, int scale)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	spm_append_fixed(&buf, v, scale);
+	return buf.data;
+}

@@ -1,0 +1,8 @@
+/*
+ * module.c — the extension's one-time declarations.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+PG_MODULE_MAGIC;
