@@ -4,9 +4,10 @@
 \pset footer off
 SET client_min_messages = warning;
 \i data/sample.sql
+\o /dev/null
 SELECT spm_sample.generate(42, 40, 4000, '2025-01-01', 365);
+\o
 CREATE EXTENSION IF NOT EXISTS spm;
-\set QUIET off
 
 \echo
 \echo 'Sample plan: marginal tiers relative to the quarterly quota (annual quota / 4):'
@@ -25,6 +26,7 @@ SELECT r.rep_id, r.rep_name,
   FROM spm_sample.deals d JOIN spm_sample.reps r USING (rep_id)
  GROUP BY r.rep_id, r.rep_name, r.annual_quota, q;
 
+\set QUIET off
 \echo 'Quarterly commission per rep (2025):'
 SELECT rep_name AS rep,
        sum(commission) FILTER (WHERE q = 1) AS "Q1",
