@@ -43,13 +43,13 @@ syntax_error(Parser *ps, const char *expected) pg_attribute_noreturn();
 static void
 syntax_error(Parser *ps, const char *expected)
 {
-	const char *found = *ps->p ? ps->p : "end of input";
-
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type spm.schedule: \"%s\"", ps->input),
-			 errdetail("Expected %s at character %d, found \"%.10s\".",
-					   expected, (int) (ps->p - ps->input) + 1, found)));
+			 *ps->p ? errdetail("Expected %s at character %d, found \"%.10s\".",
+								expected, (int) (ps->p - ps->input) + 1, ps->p)
+			 : errdetail("Expected %s at character %d, found end of input.",
+						 expected, (int) (ps->p - ps->input) + 1)));
 }
 
 static void
