@@ -52,6 +52,11 @@ remainder_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : (x->pos > y->pos ? 1 : 0);
 }
 
+/*
+ * Greatest common divisor of two non-negative values: dividing the weights
+ * by theirs keeps the products of the allocation small (weights {50,50}
+ * split like {1,1}) without changing any share.
+ */
 static int128
 gcd128(int128 a, int128 b)
 {
