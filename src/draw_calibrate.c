@@ -126,6 +126,10 @@ search_param(const char *fn, const char *argname, bool isnull, Datum d, bool is_
 	return spm_normalize(f);
 }
 
+/*
+ * The candidate draw and the target describe the whole calibration; a
+ * value changing between rows is a mistake in the query, not data.
+ */
 static void
 report_not_constant(const char *fn, const char *argname) pg_attribute_noreturn();
 
@@ -138,6 +142,7 @@ report_not_constant(const char *fn, const char *argname)
 			 errhint("A calibration asks about one candidate draw; run one query per candidate.")));
 }
 
+/* Same value written the same way (inputs are normalized first). */
 static bool
 fixed_eq(Fixed a, Fixed b)
 {
@@ -185,7 +190,7 @@ budget_start(FunctionCallInfo fcinfo, MemoryContext ctx)
 	if (!st->balance_is_cost && st->kind != SPM_DRAW_NON_RECOVERABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: a %s draw costs nothing unless outstanding balances count as cost",
+				 errmsg("%s: %s draws cost nothing unless outstanding balances count as cost",
 						FN_BUDGET, st->kind == SPM_DRAW_ADVANCE ? "advance" : "recoverable"),
 				 errhint("Pass balance_is_cost true, or calibrate a non_recoverable draw.")));
 
@@ -423,6 +428,7 @@ spm_draw_calibrate_coverage_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/* qsort order of int128 earnings (no subtraction: it could overflow int). */
 static int
 cmp_int128(const void *a, const void *b)
 {

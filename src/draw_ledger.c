@@ -19,6 +19,10 @@ PG_FUNCTION_INFO_V1(spm_draw_ledger);
 
 #define FN "spm.draw_ledger"
 
+/*
+ * One row: decode, fit the partition's ledger to the row's scales, take
+ * the shared step, and return the line at the partition's money scale.
+ */
 Datum
 spm_draw_ledger(PG_FUNCTION_ARGS)
 {
