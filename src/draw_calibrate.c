@@ -229,7 +229,7 @@ static void
 budget_note_rep(FunctionCallInfo fcinfo, MemoryContext ctx, BudgetState *st)
 {
 	Datum		rep;
-	int32		c = 1;
+	MemoryContext old;
 
 	if (PG_ARGISNULL(B_REP))
 		ereport(ERROR,
@@ -238,7 +238,8 @@ budget_note_rep(FunctionCallInfo fcinfo, MemoryContext ctx, BudgetState *st)
 	rep = PG_GETARG_DATUM(B_REP);
 	if (st->nreps > 0)
 	{
-		c = DatumGetInt32(FunctionCall2Coll(&st->cmp, st->collation, rep, st->rep));
+		int32		c = DatumGetInt32(FunctionCall2Coll(&st->cmp, st->collation, rep, st->rep));
+
 		if (c == 0)
 			return;
 		if (c < 0)
@@ -259,12 +260,9 @@ budget_note_rep(FunctionCallInfo fcinfo, MemoryContext ctx, BudgetState *st)
 	st->rep_start[st->nreps++] = st->h.n;
 	if (!st->rep_byval && st->nreps > 1)
 		pfree(DatumGetPointer(st->rep));
-	{
-		MemoryContext old = MemoryContextSwitchTo(ctx);
-
-		st->rep = datumCopy(rep, st->rep_byval, st->rep_len);
-		MemoryContextSwitchTo(old);
-	}
+	old = MemoryContextSwitchTo(ctx);
+	st->rep = datumCopy(rep, st->rep_byval, st->rep_len);
+	MemoryContextSwitchTo(old);
 }
 
 /*
