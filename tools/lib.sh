@@ -225,6 +225,7 @@ listen_addresses = ''
 unix_socket_directories = '$SPM_PGTMP'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+cron.use_background_workers = on
 max_worker_processes = 16
 max_parallel_workers = 8
 max_parallel_workers_per_gather = 2
