@@ -85,6 +85,14 @@ SELECT rep, earned, draw_paid, recovered, balance, payout FROM spm.payout_summar
 -- ann 20000 -> 500 + 1000 = 1500; recovers 275 -> payout 1225, balance 0
 -- bob 0 -> top-up 1000, balance 2075; mia 200
 
+-- A plan change reaches back into closed January as an earnings adjustment
+UPDATE spm.plan SET schedule = 'marginal(0: 0.02)' WHERE name = 'mgr plan';
+CALL spm.run_payout('2025-03-31');
+SELECT rep, line_kind, for_period, credited, earned, reason FROM spm.payout_statement
+ WHERE period_start = '2025-03-01' AND rep = 'mia' ORDER BY line_kind;
+-- January now pays mia 6999.99 * 0.02 = 139.9998 -> 140.00; accounted 170.00 - 100.00 = 70.00:
+-- +70.00 with no credit change.  March: 20000 * 0.02 = 400.00
+
 -- A failed run leaves nothing behind: a rep on a quota plan without a quota
 DELETE FROM spm.quota WHERE rep = 'ann' AND period_id = 3;
 CALL spm.run_payout('2025-03-31');

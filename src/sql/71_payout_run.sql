@@ -326,7 +326,9 @@ BEGIN
         SELECT run_id, p.period_id, c.period_id, d.rep, d.plan_id, 'prior_period',
                d.credited, d.quota, d.attainment, d.earned,
                jsonb_build_object('for_period', c.label,
-                   'reason', 'credit of a closed period changed after it was closed',
+                   'reason', CASE WHEN d.credited <> 0
+                                  THEN 'credit of a closed period changed after it was closed'
+                                  ELSE 'earnings of a closed period changed after it was closed (plan, assignment or quota)' END,
                    'deals', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                          'source', x.source_id, 'deal', x.deal, 'date', x.deal_date,
                                          'via', x.via, 'credit_change', x.amount)
