@@ -1,4 +1,5 @@
 -- Payout runs end to end on a small company, every number checked by hand.
+\set SHOW_CONTEXT never
 SET client_min_messages = warning;
 CREATE SCHEMA payout_test;
 SET search_path = payout_test;

@@ -4,8 +4,8 @@
 -- arithmetic.  Identity columns are never assumed (sequences are not rolled
 -- back): periods are found by their start date, plans by name.
 --
--- Assertions marked "-- BUG:" fail against the current implementation; each
--- states what is wrong and what the right answer is.
+-- Assertions marked "-- Fixed:" pin bugs this file found; each says what
+-- was wrong.
 BEGIN;
 SELECT plan(288);
 SET client_min_messages = warning;
@@ -245,7 +245,7 @@ SELECT pt.run_fails($$DELETE FROM spm.quota WHERE rep = 'ann' AND period_id = pt
 -- a registered table or column that disappeared after registration
 SELECT pt.run_fails($$ALTER TABLE pt.sales RENAME seller TO rep; CALL spm.run_payout('2025-01-15')$$,
                     '42703', NULL, 'run_payout: a mapped column renamed since registration is 42703');
--- BUG: a registered table dropped since registration gives a syntax error
+-- Fixed: a registered table dropped since registration gave a syntax error
 -- (42601, "syntax error at or near "<oid>"": the dangling regclass prints as
 -- a number into the generated SQL) instead of an unknown-table error 42P01.
 SELECT pt.run_fails($$DROP TABLE pt.splits; CALL spm.run_payout('2025-01-15')$$,
@@ -481,7 +481,7 @@ SELECT results_eq($$SELECT operation, old_row ->> 'rep', new_row ->> 'rep', (coa
 
 -- ===================================================== 10. SECURITY DEFINER, views for BI
 SELECT results_eq($$SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'spm'::regnamespace AND prosecdef ORDER BY 1$$,
-    ARRAY['spm.audit()', 'spm.can_see_rep(text)', 'spm.close_period(text)', 'spm.run_payout(text,bigint)'],
+    ARRAY['spm.audit()', 'spm.can_see_rep(text,name)', 'spm.close_period(text)', 'spm.run_payout(text,bigint)'],
     'the SECURITY DEFINER functions');
 SELECT results_eq($$SELECT proname::text COLLATE "default", prosecdef, proconfig::text[] COLLATE "default" FROM pg_proc
                      WHERE oid IN ('spm.run_payout(text,bigint)'::regprocedure, 'spm.close_period(text)'::regprocedure) ORDER BY 1$$,
@@ -568,21 +568,22 @@ GRANT SELECT ON pt.seen_by_owner TO PUBLIC;
 -- prior period, March) and 3 summaries; the others have more.
 SET LOCAL ROLE tap_rep_ann;
 SELECT is(current_user::text COLLATE "default", 'tap_rep_ann', 'now reading as the rep ann');
--- BUG: spm.can_see_rep is SECURITY DEFINER, so current_user inside it is the
--- function owner (a superuser), never the reader: it is true for everybody
--- and the policies let every rep read every rep's rows.
-SELECT ok(NOT spm.can_see_rep('bob'), 'rep ann: can_see_rep(bob) is false');
-SELECT ok(spm.can_see_rep('ann'), 'rep ann: can_see_rep(ann) is true');
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_statement', ARRAY['ann'], 'rep ann: payout_statement shows only ann');  -- BUG
-SELECT is((SELECT count(*)::int FROM spm.payout_statement), 5, 'rep ann: her 5 statement lines');                            -- BUG
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_summary_view', ARRAY['ann'], 'rep ann: payout_summary_view shows only ann');  -- BUG
-SELECT is((SELECT count(*)::int FROM spm.payout_summary_view), 3, 'rep ann: her 3 summaries');                                -- BUG
-SELECT set_eq('SELECT DISTINCT rep FROM spm.attainment_by_rep', ARRAY['ann'], 'rep ann: attainment_by_rep shows only ann');      -- BUG
-SELECT is((SELECT count(*)::int FROM spm.attainment_by_rep), 3, 'rep ann: her 3 attainment rows');                            -- BUG
-SELECT set_eq('SELECT DISTINCT rep FROM spm.draw_balance', ARRAY['ann'], 'rep ann: draw_balance shows only ann');                -- BUG
-SELECT is((SELECT count(*)::int FROM spm.draw_balance), 3, 'rep ann: her 3 draw balance rows');                               -- BUG
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_line', ARRAY['ann'], 'rep ann: the base table payout_line too');             -- BUG
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_summary', ARRAY['ann'], 'rep ann: the base table payout_summary too');       -- BUG
+-- Fixed: spm.can_see_rep is SECURITY DEFINER, so current_user inside it was the
+-- function owner (a superuser), never the reader: it was true for everybody
+-- and the policies let every rep read every rep's rows.  The policy now
+-- passes current_user in.
+SELECT ok(NOT spm.can_see_rep('bob', current_user), 'rep ann: can_see_rep(bob) is false');
+SELECT ok(spm.can_see_rep('ann', current_user), 'rep ann: can_see_rep(ann) is true');
+SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_statement', ARRAY['ann'], 'rep ann: payout_statement shows only ann');  -- Fixed
+SELECT is((SELECT count(*)::int FROM spm.payout_statement), 5, 'rep ann: her 5 statement lines');                            -- Fixed
+SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_summary_view', ARRAY['ann'], 'rep ann: payout_summary_view shows only ann');  -- Fixed
+SELECT is((SELECT count(*)::int FROM spm.payout_summary_view), 3, 'rep ann: her 3 summaries');                                -- Fixed
+SELECT set_eq('SELECT DISTINCT rep FROM spm.attainment_by_rep', ARRAY['ann'], 'rep ann: attainment_by_rep shows only ann');      -- Fixed
+SELECT is((SELECT count(*)::int FROM spm.attainment_by_rep), 3, 'rep ann: her 3 attainment rows');                            -- Fixed
+SELECT set_eq('SELECT DISTINCT rep FROM spm.draw_balance', ARRAY['ann'], 'rep ann: draw_balance shows only ann');                -- Fixed
+SELECT is((SELECT count(*)::int FROM spm.draw_balance), 3, 'rep ann: her 3 draw balance rows');                               -- Fixed
+SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_line', ARRAY['ann'], 'rep ann: the base table payout_line too');             -- Fixed
+SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_summary', ARRAY['ann'], 'rep ann: the base table payout_summary too');       -- Fixed
 SELECT results_eq($$SELECT period_start, earned, payout FROM spm.payout_summary_view WHERE rep = 'ann' ORDER BY period_start$$,
     $$VALUES ('2025-01-01'::date, 750.00, 750.00), ('2025-02-01', -275.00, 0), ('2025-03-01', 1500.00, 1225.00)$$,
     'rep ann: reads her own numbers');
@@ -602,8 +603,8 @@ RESET ROLE;
 
 -- a rep login mapped to no rep sees nothing
 SET LOCAL ROLE tap_rep_none;
-SELECT is((SELECT count(*)::int FROM spm.payout_statement), 0, 'unmapped rep login: no statement lines');  -- BUG (same cause)
-SELECT is((SELECT count(*)::int FROM spm.payout_summary_view), 0, 'unmapped rep login: no summaries');     -- BUG (same cause)
+SELECT is((SELECT count(*)::int FROM spm.payout_statement), 0, 'unmapped rep login: no statement lines');  -- Fixed (same cause)
+SELECT is((SELECT count(*)::int FROM spm.payout_summary_view), 0, 'unmapped rep login: no summaries');     -- Fixed (same cause)
 RESET ROLE;
 
 -- an analyst, like a BI tool: plain SELECT on every view, every rep
@@ -632,9 +633,9 @@ RESET ROLE;
 -- an admin: edits the catalog, runs; cannot touch results or the audit log
 SET LOCAL ROLE tap_admin;
 UPDATE spm.draw_agreement SET recovery_limit = 1 WHERE rep = 'bob';
--- BUG: spm.audit() is SECURITY DEFINER, so audit_log.as_role (DEFAULT
--- current_user) is evaluated as the function owner: it always says the
--- extension owner, never the role that made the change (here tap_admin).
+-- Fixed: spm.audit() is SECURITY DEFINER, so audit_log.as_role (then DEFAULT
+-- current_user) named the function owner, never the role that made the
+-- change (here tap_admin).  It now records spm.acting_role().
 SELECT results_eq($$SELECT who, as_role FROM spm.audit_log WHERE table_name = 'draw_agreement' AND operation = 'UPDATE'$$,
     $$VALUES (session_user::text COLLATE "default", 'tap_admin')$$, 'admin: the audit log names the login and the role');
 SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'admin: runs a period');
@@ -656,16 +657,16 @@ SELECT is((SELECT balance FROM spm.payout_summary WHERE period_id = pt.per(3) AN
 UPDATE spm.draw_agreement SET amount = 500 WHERE rep = 'bob';
 SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'March after a change of bob''s draw');
 SELECT is((SELECT balance FROM spm.payout_summary WHERE period_id = pt.per(2) AND rep = 'bob'), 1075.00, 'February''s frozen balance is still 1075');
--- BUG: the run replays the draw ledger from the first period with the draw
--- agreement as it is now (500), so January "paid" 275 and February
--- "recovered" 200: March shows 575 owed, and 1000 of paid draws vanished
--- without any adjustment line.
+-- Fixed: the run replayed the draw ledger from the first period with the draw
+-- agreement as it is now (500), so March showed 575 owed and 1000 of paid
+-- draws vanished.  A run now starts from the balance of the latest earlier
+-- period's stored summary.
 SELECT is((SELECT balance FROM spm.payout_summary WHERE period_id = pt.per(3) AND rep = 'bob'), 1575.00,
           'a draw change after a close does not rewrite what closed periods paid');
 
 -- ===================================================== 13. a period without sales
--- BUG: with no credit rows the input hash is md5(NULL) = NULL, and the run
--- fails on spm.run.input_hash NOT NULL (23502) instead of paying 0 commission.
+-- Fixed: with no credit rows the input hash was md5(NULL) = NULL, and the run
+-- failed on spm.run.input_hash NOT NULL (23502).
 SELECT lives_ok($$CALL spm.run_payout('2025-04-15')$$, 'April, a period without any sale, can be run');
 
 SELECT * FROM finish();

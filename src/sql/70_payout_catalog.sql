@@ -143,7 +143,7 @@ CREATE TABLE spm.audit_log (
     audit_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at         timestamptz NOT NULL DEFAULT clock_timestamp(),
     who        text NOT NULL DEFAULT session_user,
-    as_role    text NOT NULL DEFAULT current_user,
+    as_role    text NOT NULL,
     table_name text NOT NULL,
     operation  text NOT NULL,
     old_row    jsonb,
@@ -151,12 +151,21 @@ CREATE TABLE spm.audit_log (
 );
 COMMENT ON TABLE spm.audit_log IS 'every change to the catalog: who, when, old and new values';
 
+-- The role a person is acting as, also inside SECURITY DEFINER code (where
+-- current_user is the owner): SET ROLE's role, else the login.
+CREATE FUNCTION spm.acting_role() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(nullif(current_setting('role'), 'none'), session_user)::text
+$$;
+COMMENT ON FUNCTION spm.acting_role() IS
+    'the role the session acts as (SET ROLE, else the login), even inside SECURITY DEFINER functions';
+
 -- Audit: one generic trigger for every catalog table.
 CREATE FUNCTION spm.audit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    INSERT INTO spm.audit_log (table_name, operation, old_row, new_row)
-    VALUES (TG_TABLE_NAME, TG_OP,
+    INSERT INTO spm.audit_log (as_role, table_name, operation, old_row, new_row)
+    VALUES (spm.acting_role(), TG_TABLE_NAME, TG_OP,
             CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
             CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END);
     RETURN NULL;
@@ -255,6 +264,21 @@ BEGIN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END $$;
 COMMENT ON FUNCTION spm.reject_closed() IS 'trigger: refuses (55000) changes to rows of a closed pay period';
+-- A closed period stays closed (and is not deleted).
+CREATE FUNCTION spm.keep_closed() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF OLD.status = 'closed' AND (TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD) THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('pay period %s is closed', OLD.label),
+            DETAIL = 'A closed pay period cannot be reopened, changed or deleted.';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION spm.keep_closed() IS 'trigger: a closed pay period cannot be reopened, changed or deleted (55000)';
+CREATE TRIGGER pay_period_keep_closed BEFORE UPDATE OR DELETE ON spm.pay_period
+    FOR EACH ROW EXECUTE FUNCTION spm.keep_closed();
+
 CREATE TRIGGER quota_closed BEFORE INSERT OR UPDATE OR DELETE ON spm.quota
     FOR EACH ROW EXECUTE FUNCTION spm.reject_closed();
 CREATE TRIGGER adjustment_closed BEFORE INSERT OR UPDATE OR DELETE ON spm.adjustment

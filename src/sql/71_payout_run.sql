@@ -13,7 +13,7 @@
 CREATE TABLE spm.run (
     run_id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     period_id        integer NOT NULL REFERENCES spm.pay_period,
-    run_by           text NOT NULL DEFAULT session_user,
+    run_by           text NOT NULL DEFAULT spm.acting_role(),
     started_at       timestamptz NOT NULL,
     finished_at      timestamptz NOT NULL,
     duration         interval NOT NULL,
@@ -140,7 +140,20 @@ DECLARE
     sp  spm.split_rule;
     h   spm.hierarchy_rule;
 BEGIN
-    DROP TABLE IF EXISTS pg_temp.spm_raw, pg_temp.spm_credit0, pg_temp.spm_credit;
+    IF to_regclass('pg_temp.spm_raw') IS NOT NULL THEN
+        DROP TABLE pg_temp.spm_raw, pg_temp.spm_credit0, pg_temp.spm_credit;
+    END IF;
+    -- a table registered earlier may have been dropped since
+    SELECT x.what INTO s FROM (
+        SELECT format('source %s', o.name) AS what, o.relation FROM spm.source o
+        UNION ALL SELECT format('split rule of source %s', r.source_id), r.relation FROM spm.split_rule r
+        UNION ALL SELECT 'hierarchy rule', hr.relation FROM spm.hierarchy_rule hr) x
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x.relation) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01',
+            MESSAGE = format('the table of %s no longer exists', s.what),
+            HINT = 'Update or delete the registration in the spm catalog.';
+    END IF;
     CREATE TEMP TABLE spm_raw (row_id bigint GENERATED ALWAYS AS IDENTITY, source_id integer,
                                deal text, rep text, amount numeric, deal_date date) ON COMMIT DROP;
     CREATE TEMP TABLE spm_credit0 (row_key text, source_id integer, deal text, rep text,
@@ -209,7 +222,9 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     missing record;
 BEGIN
-    DROP TABLE IF EXISTS pg_temp.spm_lines;
+    IF to_regclass('pg_temp.spm_lines') IS NOT NULL THEN
+        DROP TABLE pg_temp.spm_lines;
+    END IF;
     CREATE TEMP TABLE spm_lines ON COMMIT DROP AS
     WITH pieces AS (              -- each assignment's part of the period
         SELECT a.rep, a.plan_id, a.valid * p.period AS part
@@ -286,8 +301,8 @@ BEGIN
     INSERT INTO spm.credit_line (run_id, period_id, for_period_id, rep, plan_id, source_id, deal, deal_date, via, amount)
     SELECT run_id, p.period_id, p.period_id, c.rep, c.plan_id, c.source_id, c.deal, c.deal_date, c.via, c.amount
       FROM pg_temp.spm_credit c;
-    SELECT md5(string_agg(format('%s|%s|%s|%s|%s|%s|%s', c.rep, c.plan_id, c.source_id, c.deal, c.deal_date, c.via, c.amount),
-                          ',' ORDER BY c.rep, c.source_id, c.deal, c.via, c.amount)) INTO hash
+    SELECT md5(coalesce(string_agg(format('%s|%s|%s|%s|%s|%s|%s', c.rep, c.plan_id, c.source_id, c.deal, c.deal_date, c.via, c.amount),
+                          ',' ORDER BY c.rep, c.source_id, c.deal, c.via, c.amount), '')) INTO hash
       FROM pg_temp.spm_credit c;
     INSERT INTO spm.payout_line (run_id, period_id, for_period_id, rep, plan_id, line_kind, credited, quota, attainment, earned)
     SELECT run_id, p.period_id, p.period_id, l.rep, l.plan_id, 'commission', l.credited, l.quota, l.attainment, l.earned
@@ -354,34 +369,44 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     n_adj := n_adj + n;
 
-    -- 4. draws: the ledger over each rep's periods up to this one
+    -- 4. draws: one ledger step per rep, from the balance the rep carried out
+    -- of the latest earlier period (its stored summary: frozen once closed).
+    -- The carried balance is replayed as a first, synthetic row (a clawback of
+    -- that size with no draw), whose line is discarded.
     INSERT INTO spm.payout_summary (run_id, period_id, rep, earned, draw, draw_kind, draw_paid,
                                     recovered, forgiven, balance, payout)
     WITH reps AS (
         SELECT l.rep FROM spm.payout_line l WHERE l.period_id = p.period_id
         UNION
-        SELECT d.rep FROM spm.draw_agreement d WHERE d.term && p.period
-    ), history AS (
-        SELECT r.rep, pp.period_id, lower(pp.period) AS start,
-               coalesce((SELECT sum(l.earned) FROM spm.payout_line l
-                          WHERE l.rep = r.rep AND l.period_id = pp.period_id), 0) AS earned,
-               d.kind, coalesce(d.amount, 0) AS draw, coalesce(d.recovery_limit, 1) AS recovery_limit,
-               coalesce(d.forgive_at_end AND pp.period @> (upper(d.term) - 1), false) AS forgive
+        SELECT d.rep FROM spm.draw_agreement d WHERE d.term @> lower(p.period)
+    ), carried AS (
+        SELECT r.rep,
+               coalesce((SELECT s.balance FROM spm.payout_summary s
+                           JOIN spm.pay_period pp ON pp.period_id = s.period_id
+                          WHERE s.rep = r.rep AND lower(pp.period) < lower(p.period)
+                          ORDER BY lower(pp.period) DESC LIMIT 1), 0) AS balance
           FROM reps r
-          JOIN spm.pay_period pp ON lower(pp.period) <= lower(p.period)
-          LEFT JOIN spm.draw_agreement d ON d.rep = r.rep AND d.term @> lower(pp.period)
-         WHERE pp.period_id = p.period_id
-            OR EXISTS (SELECT 1 FROM spm.payout_line l WHERE l.rep = r.rep AND l.period_id = pp.period_id)
-            OR d.draw_id IS NOT NULL
+    ), steps AS (
+        SELECT c.rep, 0 AS step, -c.balance AS earned, 0::numeric AS draw, NULL::text AS kind,
+               1::numeric AS recovery_limit, false AS forgive
+          FROM carried c
+        UNION ALL
+        SELECT c.rep, 1,
+               coalesce((SELECT sum(l.earned) FROM spm.payout_line l
+                          WHERE l.rep = c.rep AND l.period_id = p.period_id), 0),
+               coalesce(d.amount, 0), d.kind, coalesce(d.recovery_limit, 1),
+               coalesce(d.forgive_at_end AND p.period @> (upper(d.term) - 1), false)
+          FROM carried c
+          LEFT JOIN spm.draw_agreement d ON d.rep = c.rep AND d.term @> lower(p.period)
     ), ledger AS (
-        SELECT h.*, spm.draw_ledger(h.earned, h.draw, coalesce(h.kind, 'recoverable'),
-                                    h.recovery_limit, h.forgive)
-                      OVER (PARTITION BY h.rep ORDER BY h.start) AS line
-          FROM history h
+        SELECT s.*, spm.draw_ledger(s.earned, s.draw, coalesce(s.kind, 'recoverable'),
+                                    s.recovery_limit, s.forgive)
+                      OVER (PARTITION BY s.rep ORDER BY s.step) AS line
+          FROM steps s
     )
     SELECT run_id, p.period_id, l.rep, l.earned, l.draw, l.kind,
            (l.line).draw_paid, (l.line).recovered, (l.line).forgiven, (l.line).balance, (l.line).payout
-      FROM ledger l WHERE l.period_id = p.period_id;
+      FROM ledger l WHERE l.step = 1;
     GET DIAGNOSTICS n = ROW_COUNT;
 
     SELECT md5(hash || coalesce((SELECT string_agg(to_jsonb(x)::text, ',' ORDER BY x.plan_id) FROM spm.plan x), '')
@@ -421,7 +446,7 @@ BEGIN
             MESSAGE = format('pay period %s has never been run', p.label),
             HINT = 'CALL spm.run_payout(...) first: closing freezes the results of the last run.';
     END IF;
-    UPDATE spm.pay_period SET status = 'closed', closed_at = now(), closed_by = session_user
+    UPDATE spm.pay_period SET status = 'closed', closed_at = now(), closed_by = spm.acting_role()
      WHERE period_id = p.period_id;
 END $$;
 COMMENT ON PROCEDURE spm.close_period(text) IS

@@ -66,17 +66,19 @@ COMMENT ON VIEW spm.run_log IS 'every successful run: who, when, period, row cou
 
 -- Row-level security: admins and analysts see everything, a rep only the
 -- rows of the rep id its login maps to (spm.rep_login).
-CREATE FUNCTION spm.can_see_rep(rep text) RETURNS boolean
+-- The reader is passed in by the policy: inside this SECURITY DEFINER
+-- function current_user would be the owner.
+CREATE FUNCTION spm.can_see_rep(rep text, reader name) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM pg_roles r
                     WHERE r.rolname IN ('spm_admin', 'spm_analyst')
-                      AND pg_has_role(current_user, r.oid, 'MEMBER'))
+                      AND pg_has_role(reader, r.oid, 'MEMBER'))
         OR EXISTS (SELECT 1 FROM spm.rep_login l
-                    WHERE l.login = current_user AND l.rep = can_see_rep.rep)
-        OR (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user)
+                    WHERE l.login = reader AND l.rep = can_see_rep.rep)
+        OR coalesce((SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = reader), false)
 $$;
-COMMENT ON FUNCTION spm.can_see_rep(text) IS
-    'row-level security: true for members of spm_admin or spm_analyst, and for the login mapped to this rep';
+COMMENT ON FUNCTION spm.can_see_rep(text, name) IS
+    'row-level security: true when reader is in spm_admin or spm_analyst, or is the login mapped to this rep';
 
 DO $$
 DECLARE
@@ -84,7 +86,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['payout_line', 'payout_summary', 'credit_line'] LOOP
         EXECUTE format('ALTER TABLE spm.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON spm.%I FOR SELECT USING (spm.can_see_rep(rep))',
+        EXECUTE format('CREATE POLICY %I ON spm.%I FOR SELECT USING (spm.can_see_rep(rep, current_user))',
                        t || '_visible', t);
     END LOOP;
 END $$;
