@@ -110,6 +110,7 @@ INSERT INTO spm.plan (name, schedule) VALUES ('empty', NULL);
 INSERT INTO spm.quota VALUES ('zed', 3, 0);
 INSERT INTO spm.adjustment (rep, period_id, amount, reason) VALUES ('ann', 1, 10, 'too late');
 CALL spm.run_payout('2024-06-01');
+UPDATE spm.pay_period SET status = 'open' WHERE label = '2025-01-01..2025-01-31';
 -- A hostile column name in a source mapping is only ever an identifier
 CREATE TABLE victim (x int);
 CREATE TABLE hostile (id int, "rep""); DROP TABLE victim; --" text, amt numeric, closed date);
