@@ -97,7 +97,7 @@ SELECT ramp(100, 0, '{0.5}');
 SELECT ramp(100, 1, '{0.5,NULL}');
 SELECT ramp(-100, 1, '{0.5}');
 
--- Reporting patterns of docs/attain.md on a small book of business.
+-- Reporting patterns of the README ("Attainment patterns") on a small book of business.
 -- Fiscal years start in February: FY2026 = 2025-02-01 .. 2026-01-31,
 -- Q1 = Feb-Apr (89 days in 2025), Q2 = May-Jul, Q3 = Aug-Oct, Q4 = Nov-Jan.
 CREATE TABLE reps (rep_id int, rep_name text, hired_on date, annual_quota numeric(12,2));

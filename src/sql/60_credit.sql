@@ -1,4 +1,4 @@
--- Credit allocation: penny-exact splits (see docs/credit.md).
+-- Credit allocation: penny-exact splits (see README, "Crediting").
 
 CREATE FUNCTION spm.allocate(amount numeric, weights numeric[]) RETURNS numeric[]
     AS 'MODULE_PATHNAME', 'spm_allocate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
