@@ -28,8 +28,10 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) spm.control
 	  printf '%s\n' '\echo Use "CREATE EXTENSION spm" to load this file. \quit'; \
 	  for f in $(SQL_FRAGMENTS); do echo; echo "-- ---- $$f"; cat $$f; done; } > $@
 
-.PHONY: demo test
+.PHONY: demo test bench
 demo:
 	bash tools/demo.sh
 test:
 	bash tools/test.sh
+bench:
+	bash bench/run.sh
