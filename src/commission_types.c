@@ -81,6 +81,18 @@ shift_round_even(uint128 n, int s)
 	return q;
 }
 
+/* 10^0 .. 10^19, the powers of ten a uint64 holds. */
+static const uint64 pow10_u64[20] = {
+	UINT64CONST(1), UINT64CONST(10), UINT64CONST(100), UINT64CONST(1000),
+	UINT64CONST(10000), UINT64CONST(100000), UINT64CONST(1000000),
+	UINT64CONST(10000000), UINT64CONST(100000000), UINT64CONST(1000000000),
+	UINT64CONST(10000000000), UINT64CONST(100000000000),
+	UINT64CONST(1000000000000), UINT64CONST(10000000000000),
+	UINT64CONST(100000000000000), UINT64CONST(1000000000000000),
+	UINT64CONST(10000000000000000), UINT64CONST(100000000000000000),
+	UINT64CONST(1000000000000000000), UINT64CONST(10000000000000000000)
+};
+
 /*
  * The fast path of the float8 conversion, for 1e-7 <= |x| < 1e14.
  *
@@ -88,32 +100,43 @@ shift_round_even(uint128 n, int s)
  * round(|x| * 10^k) has exactly 15 digits, that rounded integer q is the
  * digit string "%.15g" prints and the value is q / 10^k.  m * 10^k is
  * computed exactly in 128 bits (k <= 22 here), so the only rounding is the
- * final, correctly rounded one.  Returns false outside the range.
+ * final, correctly rounded one.  k is first estimated from the binary
+ * exponent (floor(log10 2^e) = (e * 78913) >> 18 for |e| < 1000) and then
+ * corrected: the estimate is at most one digit off.  Returns false outside
+ * the range.
  */
-static bool
+static inline bool
 float8_to_fixed_fast(double x, Fixed *out)
 {
-	static const uint64 p15 = UINT64CONST(1000000000000000);
-	static const uint64 p14 = UINT64CONST(100000000000000);
 	double		ax = fabs(x);
 	int			exp2,
 				s,
 				k,
 				tries;
-	uint64		m;
+	uint64		m,
+				v;
 	uint128		q = 0;
 
 	if (!(ax >= 1e-7 && ax < 1e14))
 		return false;
 	m = (uint64) ldexp(frexp(ax, &exp2), 53);	/* ax = m * 2^(exp2 - 53) */
 	s = 53 - exp2;				/* 6 <= s <= 76 in this range */
-	k = FLOAT_DIGITS - 1 - (int) floor(log10(ax));	/* 0 <= k <= 22, +-1 */
+	/* 2^(exp2-1) <= ax < 2^exp2: log10(ax) >= (exp2 - 1) * log10(2) */
+	k = FLOAT_DIGITS - 1 - (((exp2 - 1) * 78913) >> 18);
 	for (tries = 0; tries < 3; tries++)
 	{
-		q = shift_round_even((uint128) m * (uint128) spm_pow10(k), s);
-		if (q >= p15)
+		uint128		n;
+
+		if (k < 0 || k > 22)
+			return false;		/* cannot happen; let numeric decide */
+		if (k <= 19)
+			n = (uint128) m * pow10_u64[k];
+		else
+			n = (uint128) (m * pow10_u64[k - 19]) * pow10_u64[19];	/* m * 1000 < 2^63 */
+		q = shift_round_even(n, s);
+		if (q >= (uint128) pow10_u64[FLOAT_DIGITS])
 			k--;
-		else if (q < p14)
+		else if (q < (uint128) pow10_u64[FLOAT_DIGITS - 1])
 			k++;
 		else
 			break;
@@ -122,17 +145,29 @@ float8_to_fixed_fast(double x, Fixed *out)
 		return false;			/* cannot happen; let numeric decide */
 
 	/* "%.15g" drops trailing zeros: so does numeric's display scale */
+	v = (uint64) q;
+	while (k >= 8 && v % UINT64CONST(100000000) == 0)
 	{
-		uint64		v = (uint64) q;
-
-		while (k > 0 && v % 10 == 0)
-		{
-			v /= 10;
-			k--;
-		}
-		out->v = x < 0 ? -(int128) v : (int128) v;
-		out->scale = k;
+		v /= UINT64CONST(100000000);
+		k -= 8;
 	}
+	if (k >= 4 && v % 10000 == 0)
+	{
+		v /= 10000;
+		k -= 4;
+	}
+	if (k >= 2 && v % 100 == 0)
+	{
+		v /= 100;
+		k -= 2;
+	}
+	if (k >= 1 && v % 10 == 0)
+	{
+		v /= 10;
+		k -= 1;
+	}
+	out->v = x < 0 ? -(int128) v : (int128) v;
+	out->scale = k;
 	return true;
 }
 
