@@ -195,16 +195,25 @@ corrupt(const char *why)
 			 errmsg("invalid serialized spm.commission state: %s", why)));
 }
 
-/* Trust nothing: every field and the schedule itself are checked. */
+/*
+ * Trust nothing: every field and the schedule itself are checked.
+ *
+ * The state is built in the current (per-input-row) memory context, not in
+ * the aggregate's: it only lives until the combine function has added it
+ * into the group's own state, and a finalize step deserializes one state
+ * per group per worker, so keeping them all would grow the leader's memory
+ * with every partial row.
+ */
 Datum
 spm_commission_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = agg_context(fcinfo, "spm_commission_deserialize");
+	MemoryContext ctx = CurrentMemoryContext;
 	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	CommissionState *st;
 	uint8		flags;
 
+	agg_context(fcinfo, "spm_commission_deserialize");
 	buf.data = VARDATA_ANY(raw);
 	buf.len = VARSIZE_ANY_EXHDR(raw);
 	buf.maxlen = buf.len;
