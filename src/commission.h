@@ -37,4 +37,38 @@ extern void spm_plan_args_merge(SpmPlanArgs *into, const SpmPlanArgs *from,
 								const char *fn, MemoryContext mcxt);
 extern bool spm_plan_args_give_null(const SpmPlanArgs *pa);
 
+/*
+ * The transition state of spm.commission, shared by every amount type's
+ * overload (commission_agg.c, commission_types.c) so that they all use the
+ * same final, combine, serialize and deserialize functions.
+ */
+typedef struct CommissionState
+{
+	int128		sum;			/* sum of amounts, at `scale` */
+	int32		scale;
+	int64		count;			/* non-NULL amounts */
+	SpmPlanArgs plan;
+} CommissionState;
+
+extern CommissionState *spm_commission_begin(FunctionCallInfo fcinfo);
+
+/*
+ * Add a (v, scale) amount to the sum (not to the count), raising the
+ * state's scale when needed.  Inline: it runs once per row of every
+ * overload.
+ */
+static inline void
+spm_commission_add(CommissionState *st, int128 v, int scale)
+{
+	if (scale > st->scale)
+	{
+		st->sum = spm_rescale(st->sum, st->scale, scale);
+		st->scale = scale;
+	}
+	else if (scale < st->scale)
+		v = spm_rescale(v, scale, st->scale);
+	if (unlikely(__builtin_add_overflow(st->sum, v, &st->sum)))
+		spm_report_overflow();
+}
+
 #endif

@@ -23,14 +23,6 @@ PG_FUNCTION_INFO_V1(spm_commission_deserialize);
 #define FN "spm.commission"
 #define SERIAL_FORMAT 1
 
-typedef struct CommissionState
-{
-	int128		sum;			/* sum of amounts, at `scale` */
-	int32		scale;
-	int64		count;			/* non-NULL amounts */
-	SpmPlanArgs plan;
-} CommissionState;
-
 static MemoryContext
 agg_context(FunctionCallInfo fcinfo, const char *what)
 {
@@ -50,28 +42,18 @@ new_state(MemoryContext ctx, bool has_quota)
 	return st;
 }
 
-/* Add a (v, scale) amount, raising the state's scale when needed. */
-static inline void
-add_amount(CommissionState *st, int128 v, int scale)
-{
-	if (scale > st->scale)
-	{
-		st->sum = spm_rescale(st->sum, st->scale, scale);
-		st->scale = scale;
-	}
-	else if (scale < st->scale)
-		v = spm_rescale(v, scale, st->scale);
-	st->sum = spm_add(st->sum, v);
-}
-
-/* Transition: (state, amount, schedule [, quota]).  Not strict. */
-Datum
-spm_commission_trans(PG_FUNCTION_ARGS)
+/*
+ * The per-row preamble of every transition function, whatever the amount's
+ * type: (state, amount, schedule [, quota]).  Creates the group's state on
+ * its first row and records or checks the schedule and quota; the caller
+ * then adds the amount unless it is NULL.
+ */
+CommissionState *
+spm_commission_begin(FunctionCallInfo fcinfo)
 {
 	MemoryContext ctx = agg_context(fcinfo, "spm_commission_trans");
 	CommissionState *st = PG_ARGISNULL(0) ? NULL : (CommissionState *) PG_GETARG_POINTER(0);
 	bool		has_quota = PG_NARGS() > 3;
-	Fixed		a;
 
 	if (st == NULL)
 	{
@@ -85,13 +67,23 @@ spm_commission_trans(PG_FUNCTION_ARGS)
 							!has_quota || PG_ARGISNULL(3),
 							(has_quota && !PG_ARGISNULL(3)) ? PG_GETARG_DATUM(3) : (Datum) 0,
 							ctx);
+	return st;
+}
+
+/* Transition: (state, amount numeric, schedule [, quota]).  Not strict. */
+Datum
+spm_commission_trans(PG_FUNCTION_ARGS)
+{
+	CommissionState *st = spm_commission_begin(fcinfo);
+	Fixed		a;
+
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
 	if (!spm_numeric_decode(PG_GETARG_DATUM(1), &a))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: amount must be a finite number, not NaN or infinity", FN)));
-	add_amount(st, a.v, a.scale);
+	spm_commission_add(st, a.v, a.scale);
 	st->count++;
 	PG_RETURN_POINTER(st);
 }
@@ -133,7 +125,7 @@ spm_commission_combine(PG_FUNCTION_ARGS)
 	if (a == NULL)
 		a = new_state(ctx, b->plan.has_quota);
 	spm_plan_args_merge(&a->plan, &b->plan, FN, ctx);
-	add_amount(a, b->sum, b->scale);
+	spm_commission_add(a, b->sum, b->scale);
 	a->count += b->count;
 	PG_RETURN_POINTER(a);
 }
@@ -203,16 +195,25 @@ corrupt(const char *why)
 			 errmsg("invalid serialized spm.commission state: %s", why)));
 }
 
-/* Trust nothing: every field and the schedule itself are checked. */
+/*
+ * Trust nothing: every field and the schedule itself are checked.
+ *
+ * The state is built in the current (per-input-row) memory context, not in
+ * the aggregate's: it only lives until the combine function has added it
+ * into the group's own state, and a finalize step deserializes one state
+ * per group per worker, so keeping them all would grow the leader's memory
+ * with every partial row.
+ */
 Datum
 spm_commission_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = agg_context(fcinfo, "spm_commission_deserialize");
+	MemoryContext ctx = CurrentMemoryContext;
 	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	CommissionState *st;
 	uint8		flags;
 
+	agg_context(fcinfo, "spm_commission_deserialize");
 	buf.data = VARDATA_ANY(raw);
 	buf.len = VARSIZE_ANY_EXHDR(raw);
 	buf.maxlen = buf.len;

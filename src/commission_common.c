@@ -87,8 +87,13 @@ spm_plan_args_check(SpmPlanArgs *pa, const char *fn,
 		{
 			SpmSchedule *s = DatumGetSpmSchedule(sched);
 
-			pa->sched = MemoryContextAlloc(mcxt, VARSIZE(s));
-			memcpy(pa->sched, s, VARSIZE(s));
+			if (pa->sched_const && (Pointer) s == DatumGetPointer(sched))
+				pa->sched = s;	/* the query's constant outlives the group */
+			else
+			{
+				pa->sched = MemoryContextAlloc(mcxt, VARSIZE(s));
+				memcpy(pa->sched, s, VARSIZE(s));
+			}
 		}
 		if (pa->has_quota)
 		{

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "utils/memutils.h"
 #include "windowapi.h"
 
 #include "draw.h"
@@ -18,6 +19,28 @@
 PG_FUNCTION_INFO_V1(spm_draw_ledger);
 
 #define FN "spm.draw_ledger"
+
+/*
+ * A result column: zero (most rows have no draw paid, nothing recovered,
+ * nothing forgiven) is the same numeric every time, built once per scale
+ * and kept for the session; heap_form_tuple copies it into the row.
+ */
+static Datum
+line_numeric(int128 v, int scale, int money_scale)
+{
+	static Datum zeros[SPM_MAX_SCALE + 1];
+
+	if (v != 0 || money_scale < 0 || money_scale > SPM_MAX_SCALE)
+		return spm_draw_numeric(v, scale, money_scale);
+	if (zeros[money_scale] == (Datum) 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		zeros[money_scale] = spm_draw_numeric(0, money_scale, money_scale);
+		MemoryContextSwitchTo(old);
+	}
+	return zeros[money_scale];
+}
 
 /*
  * One row: decode, fit the partition's ledger to the row's scales, take
@@ -44,10 +67,10 @@ spm_draw_ledger(PG_FUNCTION_ARGS)
 	spm_draw_fit(lg, &in);
 	spm_draw_step(lg, &in, &line);
 
-	values[0] = spm_draw_numeric(line.payout, lg->scale, lg->money_scale);
-	values[1] = spm_draw_numeric(line.draw_paid, lg->scale, lg->money_scale);
-	values[2] = spm_draw_numeric(line.recovered, lg->scale, lg->money_scale);
-	values[3] = spm_draw_numeric(line.forgiven, lg->scale, lg->money_scale);
-	values[4] = spm_draw_numeric(line.balance, lg->scale, lg->money_scale);
+	values[0] = line_numeric(line.payout, lg->scale, lg->money_scale);
+	values[1] = line_numeric(line.draw_paid, lg->scale, lg->money_scale);
+	values[2] = line_numeric(line.recovered, lg->scale, lg->money_scale);
+	values[3] = line_numeric(line.forgiven, lg->scale, lg->money_scale);
+	values[4] = line_numeric(line.balance, lg->scale, lg->money_scale);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, rnulls)));
 }
