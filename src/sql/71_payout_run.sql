@@ -455,7 +455,7 @@ COMMENT ON PROCEDURE spm.close_period(text) IS
 -- Pay periods of a fiscal year from spm.fiscal_period.
 CREATE FUNCTION spm.add_pay_periods(first_day date, last_day date, grain text DEFAULT 'month',
                                     fiscal_start_month integer DEFAULT 1)
-RETURNS SETOF spm.pay_period LANGUAGE sql AS $$
+RETURNS SETOF spm.pay_period LANGUAGE sql STRICT AS $$
     INSERT INTO spm.pay_period (label, period)
     SELECT DISTINCT ON (fp) to_char(lower(fp), 'YYYY-MM-DD') || '..' || to_char(upper(fp) - 1, 'YYYY-MM-DD'), fp
       FROM generate_series(first_day, last_day, interval '1 day') g(d),
@@ -464,4 +464,4 @@ RETURNS SETOF spm.pay_period LANGUAGE sql AS $$
     RETURNING *;
 $$;
 COMMENT ON FUNCTION spm.add_pay_periods(date, date, text, integer) IS
-    'adds the pay periods (month, quarter, half or year of a fiscal calendar) covering first_day..last_day';
+    'adds the pay periods (month, quarter, half or year of a fiscal calendar) covering first_day..last_day; NULL arguments add nothing';
