@@ -55,6 +55,7 @@ SPM_BENCH_SHARED_BUFFERS (default 2GB), SPM_BENCH_WORK_MEM (default 1GB).
 EOF
 }
 
+ARGS_GIVEN="$*"
 while [[ $# -gt 0 ]]; do
     case $1 in
         --deals) DEALS=$2; shift 2 ;;
@@ -374,11 +375,16 @@ ELAPSED=$(($(date +%s) - T_START))
 {
     echo "# spm benchmark results"
     echo
-    echo "Run with \`bash bench/run.sh --deals $DEALS --reps $REPS --days $DAYS --seed $SEED --runs $RUNS${ONLY:+ --only $ONLY}\`"
+    echo "Run with \`bash bench/run.sh${ARGS_GIVEN:+ $ARGS_GIVEN}\` (--deals $DEALS --reps $REPS --days $DAYS --seed $SEED --runs $RUNS)"
     echo "on $(date -u '+%Y-%m-%d %H:%M UTC'), spm at commit $COMMIT; the whole run took ${ELAPSED}s."
     echo
     echo "- Machine: $CORES cores (${CPU:-unknown CPU}), $MEM_GB GiB memory, $(uname -sr)."
     echo "- $PGV."
+    if [[ -n $SPM_PGTMP ]]; then
+        echo "- Server: a throwaway PostgreSQL cluster started by the run."
+    else
+        echo "- Server: an existing one (--existing), not restarted for the run."
+    fi
     echo "- Settings: shared_buffers = $SB, work_mem = $WORK_MEM, jit = off,"
     echo "  max_parallel_workers_per_gather = 0 except in the \"2 workers\" runs."
     echo "- Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $LOAD_END."
