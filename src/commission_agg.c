@@ -141,22 +141,6 @@ spm_commission_combine(PG_FUNCTION_ARGS)
 #define F_QUOTA_ZERO	0x10
 #define F_ALL			0x1F
 
-static void
-send_int128(StringInfo buf, int128 v)
-{
-	pq_sendint64(buf, (int64) (v >> 64));
-	pq_sendint64(buf, (int64) (uint64) v);
-}
-
-static int128
-get_int128(StringInfo buf)
-{
-	int64		hi = pq_getmsgint64(buf);
-	uint64		lo = (uint64) pq_getmsgint64(buf);
-
-	return (int128) (((uint128) (uint64) hi << 64) | lo);
-}
-
 Datum
 spm_commission_serialize(PG_FUNCTION_ARGS)
 {
@@ -176,9 +160,9 @@ spm_commission_serialize(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, flags);
 	pq_sendint32(&buf, st->scale);
 	pq_sendint64(&buf, st->count);
-	send_int128(&buf, st->sum);
+	spm_send_int128(&buf, st->sum);
 	pq_sendint32(&buf, st->plan.quota.scale);
-	send_int128(&buf, st->plan.quota.v);
+	spm_send_int128(&buf, st->plan.quota.v);
 	if (st->plan.set && !st->plan.sched_null)
 		pq_sendbytes(&buf, (char *) st->plan.sched, VARSIZE(st->plan.sched));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -233,9 +217,9 @@ spm_commission_deserialize(PG_FUNCTION_ARGS)
 	st->plan.quota_zero = (flags & F_QUOTA_ZERO) != 0;
 	st->scale = pq_getmsgint(&buf, 4);
 	st->count = pq_getmsgint64(&buf);
-	st->sum = get_int128(&buf);
+	st->sum = spm_recv_int128(&buf);
 	st->plan.quota.scale = pq_getmsgint(&buf, 4);
-	st->plan.quota.v = get_int128(&buf);
+	st->plan.quota.v = spm_recv_int128(&buf);
 	if (st->scale < 0 || st->scale > SPM_MAX_SCALE || st->count < 0 ||
 		st->plan.quota.scale < 0 || st->plan.quota.scale > SPM_MAX_SCALE)
 		corrupt("field out of range");

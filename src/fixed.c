@@ -12,6 +12,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
 #include "utils/numeric.h"
 
 #include "fixed.h"
@@ -470,4 +471,24 @@ spm_fixed_to_cstring(int128 v, int scale)
 	initStringInfo(&buf);
 	spm_append_fixed(&buf, v, scale);
 	return buf.data;
+}
+
+/*
+ * The wire form of an int128 in spm's binary formats (schedule send/recv,
+ * the aggregate's serialized state): high then low 64 bits, big-endian.
+ */
+void
+spm_send_int128(StringInfo buf, int128 v)
+{
+	pq_sendint64(buf, (int64) (v >> 64));
+	pq_sendint64(buf, (int64) (uint64) v);
+}
+
+int128
+spm_recv_int128(StringInfo buf)
+{
+	int64		hi = pq_getmsgint64(buf);
+	uint64		lo = (uint64) pq_getmsgint64(buf);
+
+	return (int128) (((uint128) (uint64) hi << 64) | lo);
 }

@@ -35,5 +35,7 @@ extern Fixed spm_normalize(Fixed f);
 extern char *spm_fixed_to_cstring(int128 v, int scale);
 extern void spm_append_fixed(StringInfo buf, int128 v, int scale);
 extern void spm_report_overflow(void) pg_attribute_noreturn();
+extern void spm_send_int128(StringInfo buf, int128 v);
+extern int128 spm_recv_int128(StringInfo buf);
 
 #endif

@@ -255,8 +255,7 @@ static void
 send_fixed(StringInfo buf, Fixed f)
 {
 	pq_sendbyte(buf, (uint8) f.scale);
-	pq_sendint64(buf, (int64) (f.v >> 64));
-	pq_sendint64(buf, (int64) (uint64) f.v);
+	spm_send_int128(buf, f.v);
 }
 
 /* Read one number; its range is checked again by the builder. */
@@ -264,17 +263,13 @@ static Fixed
 recv_fixed(StringInfo buf)
 {
 	Fixed		f;
-	int64		hi;
-	uint64		lo;
 
 	f.scale = pq_getmsgbyte(buf);
-	hi = pq_getmsgint64(buf);
-	lo = (uint64) pq_getmsgint64(buf);
+	f.v = spm_recv_int128(buf);
 	if (f.scale > SPM_MAX_SCALE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid scale %d in binary spm.schedule", f.scale)));
-	f.v = (int128) (((uint128) (uint64) hi << 64) | lo);
 	return f;
 }
 
