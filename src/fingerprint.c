@@ -1,0 +1,184 @@
+/*
+ * fingerprint.c — spm.fingerprint(VARIADIC "any"): an order-independent
+ * fingerprint of a set of rows, in constant memory.
+ *
+ * Why: a payout run must tell cheaply whether the rows behind a closed
+ * period changed since it was computed, over millions of rows, without
+ * concatenating them into one value (1 GB limit) and without depending on
+ * the session's DateStyle or TimeZone.  Each row is hashed column by column
+ * with the type's own extended hash function (binary, so output settings do
+ * not matter; equal numerics hash alike whatever their display scale), the
+ * row hashes are mixed and added into two independent 64-bit sums, plus a
+ * row count.  Addition is commutative, so row order, parallel workers and
+ * partial aggregation give the same answer.  See docs/payout.md,
+ * "Fingerprints".
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+PG_FUNCTION_INFO_V1(spm_fingerprint_trans);
+PG_FUNCTION_INFO_V1(spm_fingerprint_combine);
+PG_FUNCTION_INFO_V1(spm_fingerprint_final);
+PG_FUNCTION_INFO_V1(spm_fingerprint_serialize);
+PG_FUNCTION_INFO_V1(spm_fingerprint_deserialize);
+
+typedef struct FingerprintState
+{
+	uint64		rows;
+	uint64		sum1;
+	uint64		sum2;
+} FingerprintState;
+
+/* per call site: the hash function of each argument, looked up once */
+typedef struct FingerprintCache
+{
+	int			nargs;
+	FmgrInfo	hash[FLEXIBLE_ARRAY_MEMBER];
+} FingerprintCache;
+
+/* splitmix64's finalizer: a bijective 64-bit mix */
+static inline uint64
+mix64(uint64 x)
+{
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* Looks up each argument's extended hash function once per call site. */
+static FingerprintCache *
+fingerprint_cache(FunctionCallInfo fcinfo)
+{
+	FingerprintCache *cache = (FingerprintCache *) fcinfo->flinfo->fn_extra;
+	int			nargs = PG_NARGS() - 1;
+
+	if (cache != NULL && cache->nargs == nargs)
+		return cache;
+	cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+								   offsetof(FingerprintCache, hash) + sizeof(FmgrInfo) * Max(nargs, 1));
+	cache->nargs = nargs;
+	for (int i = 0; i < nargs; i++)
+	{
+		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, i + 1);
+		TypeCacheEntry *tc;
+
+		if (!OidIsValid(typid))
+			elog(ERROR, "spm.fingerprint: could not determine the type of argument %d", i + 1);
+		tc = lookup_type_cache(getBaseType(typid), TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+		if (!OidIsValid(tc->hash_extended_proc_finfo.fn_oid))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("spm.fingerprint: type %s of argument %d has no extended hash function",
+							format_type_be(typid), i + 1),
+					 errhint("Cast the argument to text.")));
+		fmgr_info_cxt(tc->hash_extended_proc_finfo.fn_oid, &cache->hash[i], fcinfo->flinfo->fn_mcxt);
+	}
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
+}
+
+static FingerprintState *
+state_of(FunctionCallInfo fcinfo, int argno)
+{
+	MemoryContext ctx;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		elog(ERROR, "spm.fingerprint called in non-aggregate context");
+	if (PG_ARGISNULL(argno))
+		return MemoryContextAllocZero(ctx, sizeof(FingerprintState));
+	return (FingerprintState *) PG_GETARG_POINTER(argno);
+}
+
+/* Adds one row: column hashes seeded by position, mixed into a row hash. */
+Datum
+spm_fingerprint_trans(PG_FUNCTION_ARGS)
+{
+	FingerprintState *st = state_of(fcinfo, 0);
+	FingerprintCache *cache = fingerprint_cache(fcinfo);
+	uint64		row = UINT64CONST(0x9e3779b97f4a7c15);
+
+	for (int i = 0; i < cache->nargs; i++)
+	{
+		uint64		h;
+
+		if (PG_ARGISNULL(i + 1))
+			h = UINT64CONST(0x6a09e667f3bcc909) + (uint64) i;
+		else
+			h = DatumGetUInt64(FunctionCall2Coll(&cache->hash[i], C_COLLATION_OID,
+												 PG_GETARG_DATUM(i + 1),
+												 UInt64GetDatum((uint64) i + 1)));
+		row = mix64(row ^ h) + (uint64) i;
+	}
+	st->rows++;
+	st->sum1 += mix64(row);
+	st->sum2 += mix64(row ^ UINT64CONST(0xd6e8feb86659fd93));
+	PG_RETURN_POINTER(st);
+}
+
+/* Partial states add up (parallel and partial aggregation). */
+Datum
+spm_fingerprint_combine(PG_FUNCTION_ARGS)
+{
+	FingerprintState *st;
+	FingerprintState *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	st = state_of(fcinfo, 0);
+	other = (FingerprintState *) PG_GETARG_POINTER(1);
+	st->rows += other->rows;
+	st->sum1 += other->sum1;
+	st->sum2 += other->sum2;
+	PG_RETURN_POINTER(st);
+}
+
+/* The fingerprint as text: 32 hex digits, a slash, the row count. */
+Datum
+spm_fingerprint_final(PG_FUNCTION_ARGS)
+{
+	FingerprintState zero = {0, 0, 0};
+	FingerprintState *st = PG_ARGISNULL(0) ? &zero : (FingerprintState *) PG_GETARG_POINTER(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%016" INT64_MODIFIER "x%016" INT64_MODIFIER "x/" UINT64_FORMAT,
+											  st->sum1, st->sum2, st->rows)));
+}
+
+Datum
+spm_fingerprint_serialize(PG_FUNCTION_ARGS)
+{
+	FingerprintState *st = (FingerprintState *) PG_GETARG_POINTER(0);
+	bytea	   *out = palloc(VARHDRSZ + sizeof(FingerprintState));
+
+	SET_VARSIZE(out, VARHDRSZ + sizeof(FingerprintState));
+	memcpy(VARDATA(out), st, sizeof(FingerprintState));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* Any 24 bytes are a valid state; anything else is refused. */
+Datum
+spm_fingerprint_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	FingerprintState *st;
+
+	if (VARSIZE_ANY_EXHDR(in) != sizeof(FingerprintState))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("spm.fingerprint: serialized state has %zu bytes, expected %zu",
+						(size_t) VARSIZE_ANY_EXHDR(in), sizeof(FingerprintState))));
+	st = palloc(sizeof(FingerprintState));
+	memcpy(st, VARDATA_ANY(in), sizeof(FingerprintState));
+	PG_RETURN_POINTER(st);
+}

@@ -1,0 +1,262 @@
+-- spm_payout, part 3: reading the user's tables (docs/payout.md, "How a run
+-- reads your tables").
+--
+-- Everything here runs with the rights of the role that calls the run
+-- (SECURITY INVOKER): a run never reads a table, or calls a function of a
+-- view, with more rights than that role has.  What it reads is copied into
+-- temporary tables of fixed shape (pg_temp.spm_stage_*), which the
+-- computation (store_run, part 4) checks and reads.
+
+-- The date expression of a source column: a timestamptz is read in the
+-- source's time zone, never in the session's; the bounds are written so an
+-- index on the column can serve them.
+CREATE FUNCTION spm_payout_internal.date_expr(s spm_payout.source, alias text, OUT expr text, OUT lo text, OUT hi text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t regtype;
+BEGIN
+    SELECT a.atttypid::regtype INTO t FROM pg_attribute a
+     WHERE a.attrelid = s.relation AND a.attname = s.date_column AND NOT a.attisdropped;
+    IF t = 'timestamp with time zone'::regtype THEN
+        expr := format('(%s.%I AT TIME ZONE %L)::date', alias, s.date_column, s.time_zone);
+        lo := format('%s.%I >= (%%1$L::timestamp AT TIME ZONE %L)', alias, s.date_column, s.time_zone);
+        hi := format('%s.%I < (%%1$L::timestamp AT TIME ZONE %L)', alias, s.date_column, s.time_zone);
+    ELSIF t = 'timestamp without time zone'::regtype THEN
+        expr := format('(%s.%I)::date', alias, s.date_column);
+        lo := format('%s.%I >= %%1$L::timestamp', alias, s.date_column);
+        hi := format('%s.%I < %%1$L::timestamp', alias, s.date_column);
+    ELSE
+        expr := format('%s.%I', alias, s.date_column);
+        lo := format('%s.%I >= %%1$L::date', alias, s.date_column);
+        hi := format('%s.%I < %%1$L::date', alias, s.date_column);
+    END IF;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.date_expr(spm_payout.source, text) IS
+    'internal: SQL for a source''s deal date (in the source''s time zone) and its range bounds';
+
+-- Every registered relation still exists (a table may be dropped after it
+-- was registered).
+CREATE FUNCTION spm_payout_internal.check_registered() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s record;
+BEGIN
+    SELECT x.what INTO s FROM (
+        SELECT format('source %s', o.name) AS what, o.relation FROM spm_payout.source o
+        UNION ALL SELECT format('split rule of source %s', r.source_id), r.relation FROM spm_payout.split_rule r
+        UNION ALL SELECT 'hierarchy rule', hr.relation FROM spm_payout.hierarchy_rule hr) x
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x.relation) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01',
+            MESSAGE = format('the table of %s no longer exists', s.what),
+            HINT = 'Update or delete the registration in the spm_payout catalog.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.check_registered() IS
+    'internal: 42P01 if a registered relation was dropped';
+
+-- SQL reading one source (with its split rows, if any) over [lo, hi):
+-- source_id, deal, rep, amount, deal_date, split_rep, split_weight.
+CREATE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, with_splits boolean, range_lo date, range_hi date)
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    d  record;
+    sp spm_payout.split_rule;
+BEGIN
+    d := spm_payout_internal.date_expr(s, 's');
+    SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
+    RETURN format('SELECT %s AS source_id, (s.%I)::text AS deal, (s.%I)::text AS rep, (s.%I)::numeric AS amount,
+                          %s AS deal_date, %s
+                     FROM %s s %s
+                    WHERE %s AND %s %s',
+                  s.source_id, s.deal_column, s.rep_column, s.amount_column, d.expr,
+                  CASE WHEN with_splits AND sp.source_id IS NOT NULL
+                       THEN format('(t.%I)::text AS split_rep, (t.%I)::numeric AS split_weight', sp.rep_column, sp.weight_column)
+                       ELSE 'NULL::text AS split_rep, NULL::numeric AS split_weight' END,
+                  s.relation,
+                  CASE WHEN with_splits AND sp.source_id IS NOT NULL
+                       THEN format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text', sp.relation, sp.deal_column, s.deal_column)
+                       ELSE '' END,
+                  format(d.lo, range_lo), format(d.hi, range_hi),
+                  CASE WHEN s.filter_column IS NULL THEN ''
+                       ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END);
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, date, date) IS
+    'internal: the SELECT reading one registered source (and its split rows) over a date range';
+
+-- The fingerprint of each period's inputs, one text per period: its source
+-- rows with their split rows, the hierarchy rows in force during it, the
+-- assignments, plan versions, quotas, draws and adjustments that touch it,
+-- and the registrations.  Source rows are read from the user's tables with
+-- one scan per source over all the periods at once (or, for periods just
+-- staged, from the stage, which holds the same rows).
+CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[], from_stage boolean)
+RETURNS TABLE (period_id integer, fingerprint text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s      spm_payout.source;
+    parts  text[] := '{}';
+    bounds date[];
+    ids    integer[];
+    q      text;
+BEGIN
+    IF cardinality(periods) IS NULL OR cardinality(periods) = 0 THEN
+        RETURN;
+    END IF;
+    -- bucket bounds: every start and end; a bucket between two periods maps to NULL
+    SELECT array_agg(b ORDER BY b) INTO bounds
+      FROM (SELECT lower(p.period) AS b FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods)
+            UNION SELECT upper(p.period) FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods)) x;
+    SELECT array_agg((SELECT p.period_id FROM spm_payout.pay_period p
+                       WHERE p.period_id = ANY (periods) AND lower(p.period) = bounds[i]) ORDER BY i)
+      INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
+    IF from_stage THEN
+        q := 'SELECT d.period_id AS pid, spm.fingerprint(d.source_id, d.deal, d.rep, d.amount, d.deal_date, d.split_rep, d.split_weight) AS fp
+                FROM (SELECT d.period_id, d.source_id, d.deal, d.rep, d.amount, d.deal_date, sp.rep AS split_rep, sp.weight AS split_weight
+                        FROM pg_temp.spm_stage_deal d
+                        LEFT JOIN pg_temp.spm_stage_split sp ON sp.source_id = d.source_id AND sp.deal = d.deal) d
+               WHERE d.period_id = ANY ($3) GROUP BY 1';
+    ELSE
+        FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
+            parts := parts || spm_payout_internal.source_sql(s, true, bounds[1], bounds[cardinality(bounds)]);
+        END LOOP;
+        IF cardinality(parts) = 0 THEN
+            parts := ARRAY['SELECT NULL::int, NULL::text, NULL::text, NULL::numeric, NULL::date, NULL::text, NULL::numeric WHERE false'];
+        END IF;
+        q := format('SELECT ($2)[width_bucket(x.deal_date, $1)] AS pid,
+                            spm.fingerprint(x.source_id, x.deal, x.rep, x.amount, x.deal_date, x.split_rep, x.split_weight) AS fp
+                       FROM (%s) x GROUP BY 1', array_to_string(parts, ' UNION ALL '));
+    END IF;
+    RETURN QUERY EXECUTE format($f$
+        WITH deals AS (%s)
+        SELECT p.period_id, concat_ws('|',
+                 coalesce((SELECT d.fp FROM deals d WHERE d.pid = p.period_id), spm.fingerprint(NULL::int) FILTER (WHERE false)),
+                 (SELECT spm.fingerprint(o.rep, o.manager, o.valid) FROM pg_temp.spm_stage_org o WHERE o.valid && p.period),
+                 (SELECT spm.fingerprint(a.rep, a.plan_id, a.valid) FROM spm_payout.assignment a WHERE a.valid && p.period),
+                 (SELECT spm.fingerprint(v.version_id, v.plan_id, v.valid, v.schedule::text, v.base, v.target_incentive, pl.year_start_month)
+                    FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id WHERE v.valid && p.period),
+                 (SELECT spm.fingerprint(q.rep, q.amount) FROM spm_payout.quota q WHERE q.period_id = p.period_id),
+                 (SELECT spm.fingerprint(a.adjustment_id, a.rep, a.amount) FROM spm_payout.adjustment a WHERE a.period_id = p.period_id),
+                 (SELECT spm.fingerprint(d.draw_id, d.rep, d.kind, d.amount, d.recovery_limit, d.term, d.forgive_at_end)
+                    FROM spm_payout.draw_agreement d WHERE d.term && p.period),
+                 (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.rep_column::text, r.deal_column::text, r.amount_column::text,
+                                         r.date_column::text, r.time_zone, r.filter_column::text, r.filter_values::text)
+                    FROM spm_payout.source r),
+                 (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.deal_column::text, r.rep_column::text, r.weight_column::text)
+                    FROM spm_payout.split_rule r),
+                 (SELECT spm.fingerprint(h.relation::oid, h.rep_column::text, h.manager_column::text, h.valid_column::text,
+                                         h.override_rates::text) FROM spm_payout.hierarchy_rule h))
+          FROM spm_payout.pay_period p WHERE p.period_id = ANY ($3)
+    $f$, q) USING bounds, ids, periods;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[], boolean) IS
+    'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations)';
+
+-- Appends the source rows of some periods and their split rows to
+-- pg_temp.spm_stage_deal / _split.  Rows with a NULL rep or amount, or an
+-- infinite amount, are refused naming the source and the deal.
+CREATE FUNCTION spm_payout_internal.stage_more(periods integer[]) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s   spm_payout.source;
+    sp  spm_payout.split_rule;
+    p   spm_payout.pay_period;
+    bad record;
+    n0  bigint;
+    n   bigint;
+    k   bigint;
+BEGIN
+    SELECT coalesce(max(d.row_id), 0) INTO n0 FROM pg_temp.spm_stage_deal d;
+    n := n0;
+    FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
+        FOR p IN SELECT * FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (periods) ORDER BY lower(pp.period) LOOP
+            EXECUTE format('INSERT INTO pg_temp.spm_stage_deal (row_id, period_id, source_id, deal, rep, amount, deal_date)
+                            SELECT %s + row_number() OVER (), %s, x.source_id, x.deal, x.rep, x.amount, x.deal_date FROM (%s) x',
+                           n, p.period_id, spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period)));
+            GET DIAGNOSTICS k = ROW_COUNT;
+            n := n + k;
+        END LOOP;
+        SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
+        IF FOUND THEN
+            EXECUTE format('INSERT INTO pg_temp.spm_stage_split (source_id, deal, rep, weight)
+                            SELECT %1$s, (t.%2$I)::text, (t.%3$I)::text, (t.%4$I)::numeric FROM %5$s t
+                             WHERE (t.%2$I)::text IN (SELECT d.deal FROM pg_temp.spm_stage_deal d
+                                                       WHERE d.source_id = %1$s AND d.row_id > %6$s)
+                               AND (t.%2$I)::text NOT IN (SELECT x.deal FROM pg_temp.spm_stage_split x
+                                                           WHERE x.source_id = %1$s AND x.deal IS NOT NULL)',
+                           s.source_id, sp.deal_column, sp.rep_column, sp.weight_column, sp.relation, n0);
+        END IF;
+    END LOOP;
+
+    SELECT o.name, d.deal, CASE WHEN d.rep IS NULL THEN 'rep' ELSE 'amount' END AS col INTO bad
+      FROM pg_temp.spm_stage_deal d JOIN spm_payout.source o ON o.source_id = d.source_id
+     WHERE d.row_id > n0 AND (d.rep IS NULL OR d.amount IS NULL) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '23502',
+            MESSAGE = format('source %s: deal %s has a NULL %s', bad.name, coalesce(bad.deal, 'NULL'), bad.col),
+            HINT = 'Fix the row, or filter it out of the source (filter_column).';
+    END IF;
+    SELECT o.name, d.deal, d.amount INTO bad
+      FROM pg_temp.spm_stage_deal d JOIN spm_payout.source o ON o.source_id = d.source_id
+     WHERE d.row_id > n0 AND d.amount IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('source %s: deal %s has amount %s', bad.name, coalesce(bad.deal, 'NULL'), bad.amount);
+    END IF;
+    SELECT o.name, d.deal INTO bad
+      FROM pg_temp.spm_stage_split d JOIN spm_payout.source o ON o.source_id = d.source_id
+     WHERE d.rep IS NULL OR d.weight IS NULL OR d.weight < 0 OR d.weight IN ('NaN', 'Infinity') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('split rule of source %s: deal %s has a split row with a NULL rep or a NULL, negative or infinite weight',
+                             bad.name, coalesce(bad.deal, 'NULL'));
+    END IF;
+    ANALYZE pg_temp.spm_stage_deal;
+    ANALYZE pg_temp.spm_stage_split;
+    RETURN n - n0;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.stage_more(integer[]) IS
+    'internal: appends the source rows of some pay periods and their split rows to the stage, with the caller''s rights';
+
+-- Creates the stage: the hierarchy, then the source rows of some periods.
+CREATE FUNCTION spm_payout_internal.stage(periods integer[]) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    h   spm_payout.hierarchy_rule;
+    bad record;
+BEGIN
+    PERFORM spm_payout_internal.check_registered();
+    DROP TABLE IF EXISTS pg_temp.spm_stage_deal, pg_temp.spm_stage_split, pg_temp.spm_stage_org;
+    CREATE TEMP TABLE spm_stage_deal (row_id bigint, period_id integer, source_id integer, deal text,
+                                      rep text, amount numeric, deal_date date) ON COMMIT DROP;
+    CREATE TEMP TABLE spm_stage_split (source_id integer, deal text, rep text, weight numeric) ON COMMIT DROP;
+    CREATE TEMP TABLE spm_stage_org (rep text, manager text, valid daterange) ON COMMIT DROP;
+
+    SELECT * INTO h FROM spm_payout.hierarchy_rule;
+    IF FOUND THEN
+        EXECUTE format('INSERT INTO pg_temp.spm_stage_org SELECT (%I)::text, (%I)::text, %I FROM %s',
+                       h.rep_column, h.manager_column, h.valid_column, h.relation);
+        SELECT o.rep, o.valid INTO bad FROM pg_temp.spm_stage_org o WHERE o.rep IS NULL OR o.valid IS NULL LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('hierarchy rule: a row of %s has a NULL rep or a NULL valid range (rep %s)',
+                                 h.relation, coalesce(bad.rep, 'NULL')),
+                HINT = 'Use ''(,)'' for a range without bounds.';
+        END IF;
+        SELECT x.rep, x.p, x.v INTO bad
+          FROM (SELECT o.rep, o.valid AS v, lag(o.valid) OVER (PARTITION BY o.rep ORDER BY o.valid) AS p
+                  FROM pg_temp.spm_stage_org o WHERE NOT isempty(o.valid)) x
+         WHERE x.p && x.v LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('hierarchy rule: the ranges of rep %s overlap: %s and %s', bad.rep, bad.p, bad.v),
+                HINT = 'A rep has one manager on any date; end one range where the next begins.';
+        END IF;
+    END IF;
+    IF cardinality(periods) > 0 THEN
+        RETURN spm_payout_internal.stage_more(periods);
+    END IF;
+    RETURN 0;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.stage(integer[]) IS
+    'internal: creates the stage (temporary tables) with the hierarchy and the source rows of some pay periods, with the caller''s rights';

@@ -1,0 +1,441 @@
+-- spm_payout, part 4: the computation (docs/payout.md, "How a run computes").
+--
+-- store_run runs as the extension owner (SECURITY DEFINER) because it
+-- writes the result tables, which no other role may write.  It reads only
+-- spm_payout's own tables and the staged temporary tables, after checking
+-- that they are plain temporary tables of this session with exactly the
+-- expected columns (no view, trigger, rule, index or policy that could run
+-- code of the caller's as the owner).  Everything is set-based: no per-row
+-- trigger, no per-row PL/pgSQL, no foreign-key check on result rows.
+
+CREATE FUNCTION spm_payout_internal.check_stage() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t     record;
+    shape text;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES
+        ('spm_stage_deal',  'row_id bigint, period_id integer, source_id integer, deal text, rep text, amount numeric, deal_date date'),
+        ('spm_stage_split', 'source_id integer, deal text, rep text, weight numeric'),
+        ('spm_stage_org',   'rep text, manager text, valid daterange'),
+        ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean')) v(name, cols)
+    LOOP
+        SELECT string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
+          INTO shape
+          FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE c.relname = t.name AND c.relnamespace = pg_my_temp_schema()
+           AND c.relkind = 'r' AND c.relpersistence = 't'
+           AND NOT c.relhastriggers AND NOT c.relhasrules AND NOT c.relhasindex
+           AND NOT c.relrowsecurity AND NOT c.relhassubclass AND NOT c.relispartition;
+        IF shape IS DISTINCT FROM t.cols THEN
+            RAISE EXCEPTION USING ERRCODE = '42809',
+                MESSAGE = format('spm_payout: pg_temp.%s is not the table a run stages', t.name),
+                HINT = 'Call spm_payout.run_payout; do not call internal functions directly.';
+        END IF;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.check_stage() IS
+    'internal: refuses (42809) staged temporary tables that are not exactly what a run creates';
+
+-- The credit rows of the staged periods: direct and split credit per rep,
+-- rolled up to every manager above the rep as of the deal date, each
+-- matched to the plan version the rep's assignment gives on the deal date.
+CREATE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
+    SELECT format($q$
+        WITH d AS (SELECT * FROM pg_temp.spm_stage_deal WHERE period_id = ANY (%1$L::integer[])),
+        base AS (
+            SELECT d.period_id, d.source_id, d.deal, d.deal_date, d.rep, 'direct'::text AS via,
+                   NULL::text AS from_rep, 0 AS depth, d.amount
+              FROM d
+             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.spm_stage_split s WHERE s.source_id = d.source_id AND s.deal = d.deal)
+            UNION ALL
+            SELECT d.period_id, d.source_id, d.deal, d.deal_date, s.rep, 'split', NULL, 0,
+                   spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id ORDER BY s.rep)
+              FROM d JOIN pg_temp.spm_stage_split s ON s.source_id = d.source_id AND s.deal = d.deal
+        ), rolled AS (
+            SELECT * FROM base
+            UNION ALL
+            SELECT b.period_id, b.source_id, b.deal, b.deal_date, c.ancestor, 'rollup', b.rep, c.depth,
+                   %2$s
+              FROM base b JOIN pg_temp.spm_closure c ON c.rep = b.rep AND c.valid @> b.deal_date
+        )
+        SELECT r.period_id, r.rep, v.version_id, r.source_id, r.deal, r.deal_date, r.via, r.from_rep,
+               r.depth, r.amount
+          FROM rolled r
+          LEFT JOIN spm_payout.assignment a ON a.rep = r.rep AND a.valid @> r.deal_date
+          LEFT JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid @> r.deal_date
+    $q$, periods,
+       CASE WHEN rates IS NULL THEN 'b.amount'
+            ELSE format('b.amount * coalesce((%L::numeric[])[c.depth], 0)', rates) END)
+$f$;
+COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[]) IS
+    'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions)';
+
+-- The manager chain of every rep over time, from the staged hierarchy: one
+-- row per (rep, ancestor) with the depth and the dates the chain holds.
+CREATE FUNCTION spm_payout_internal.build_closure() RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n   bigint;
+    bad record;
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.spm_closure;
+    CREATE TEMP TABLE spm_closure ON COMMIT DROP AS
+    WITH RECURSIVE cl(rep, ancestor, depth, valid, path) AS (
+        SELECT o.rep, o.manager, 1, o.valid, ARRAY[o.rep, o.manager]
+          FROM pg_temp.spm_stage_org o WHERE o.manager IS NOT NULL AND NOT isempty(o.valid)
+        UNION ALL
+        SELECT cl.rep, o.manager, cl.depth + 1, cl.valid * o.valid, cl.path || o.manager
+          FROM cl JOIN pg_temp.spm_stage_org o ON o.rep = cl.ancestor AND o.valid && cl.valid
+         WHERE o.manager IS NOT NULL AND cl.rep <> cl.ancestor AND cl.depth < 100
+    )
+    SELECT rep, ancestor, depth, valid, path FROM cl;
+    SELECT c.path, c.valid INTO bad FROM pg_temp.spm_closure c WHERE c.rep = c.ancestor OR c.depth >= 100 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('hierarchy rule: the hierarchy has a cycle during %s: %s', bad.valid, array_to_string(bad.path, ' -> '));
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    SELECT count(*) INTO n FROM pg_temp.spm_closure;
+    ANALYZE pg_temp.spm_closure;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.build_closure() IS
+    'internal: the effective-dated manager chain of every rep (22023 on a cycle)';
+
+-- Earnings to date of every (rep, plan version) in the plan year that
+-- contains year_of, over the periods of that year that start on or before
+-- up_to: credit to date (the latest computation of each period), quota and
+-- target incentive to date (prorated to the days on the plan), and earned
+-- to date = E(credit to date), odd for negative credit (docs/payout.md,
+-- "The cumulative rule").
+CREATE FUNCTION spm_payout_internal.earnings(this_period integer, year_of date, up_to date)
+RETURNS TABLE (rep text, version_id integer, plan_id integer, year_range daterange, credited numeric,
+               credited_to_date numeric, quota_to_date numeric, target_to_date numeric, no_quota boolean,
+               active boolean, attainment_to_date numeric, earned_to_date numeric)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH pv AS (
+        SELECT v.version_id, v.plan_id, v.valid, v.schedule, v.base, v.target_incentive,
+               spm.fiscal_period(year_of, 'year', pl.year_start_month) AS yr
+          FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
+    ), yp AS (
+        SELECT pv.version_id, k.period_id, k.period
+          FROM pv JOIN spm_payout.pay_period k ON k.period <@ pv.yr AND lower(k.period) <= up_to
+         WHERE k.period && pv.valid
+    ), latest AS (
+        SELECT pc.for_period_id, max(pc.run_id) AS run_id
+          FROM spm_payout.period_credit pc WHERE pc.for_period_id IN (SELECT y.period_id FROM yp y)
+         GROUP BY 1
+    ), cum AS (
+        SELECT pc.rep, pc.version_id, sum(pc.credited) AS cum,
+               coalesce(sum(pc.credited) FILTER (WHERE pc.for_period_id = this_period), 0) AS this_credit
+          FROM spm_payout.period_credit pc
+          JOIN latest l ON l.for_period_id = pc.for_period_id AND l.run_id = pc.run_id
+          JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
+         GROUP BY 1, 2
+    ), pieces AS (
+        SELECT a.rep, yp.version_id, yp.period_id, yp.period, yp.period * a.valid * pv.valid AS part
+          FROM yp JOIN pv ON pv.version_id = yp.version_id
+          JOIN spm_payout.assignment a ON a.plan_id = pv.plan_id AND a.valid && yp.period
+         WHERE NOT isempty(yp.period * a.valid * pv.valid)
+    ), qtd AS (
+        SELECT p.rep, p.version_id,
+               sum(spm.prorate(q.amount, p.period, p.part)) AS quota,
+               sum(spm.prorate(pv.target_incentive, p.period, p.part)) AS target,
+               bool_or(q.amount IS NULL) AS no_quota,
+               bool_or(p.period_id = this_period) AS active
+          FROM pieces p JOIN pv ON pv.version_id = p.version_id
+          LEFT JOIN spm_payout.quota q ON q.rep = p.rep AND q.period_id = p.period_id
+         GROUP BY 1, 2
+    ), t AS (
+        SELECT coalesce(c.rep, q.rep) AS rep, coalesce(c.version_id, q.version_id) AS version_id,
+               coalesce(c.this_credit, 0) AS credited, coalesce(c.cum, 0) AS cum,
+               q.quota, q.target, coalesce(q.no_quota, true) AS no_quota, coalesce(q.active, false) AS active
+          FROM cum c FULL JOIN qtd q ON q.rep = c.rep AND q.version_id = c.version_id
+    )
+    SELECT t.rep, t.version_id, pv.plan_id, pv.yr, t.credited, t.cum, t.quota, t.target, t.no_quota, t.active,
+           CASE WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END,
+           CASE WHEN pv.base = 'amount' OR NOT t.no_quota THEN
+               round(sign(t.cum) * CASE pv.base
+                   WHEN 'amount' THEN spm.apply(pv.schedule, abs(t.cum))
+                   WHEN 'quota' THEN spm.apply(pv.schedule, abs(t.cum), t.quota)
+                   ELSE t.target * spm.apply(pv.schedule, spm.attainment(abs(t.cum), t.quota)) END, 2)
+           END
+      FROM t JOIN pv ON pv.version_id = t.version_id
+$$;
+COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
+    'internal: credit, quota, target and earnings to date per rep and plan version over a plan year up to a period';
+
+-- A phase of the run: a NOTICE and a row of spm_payout.run_phase.
+CREATE FUNCTION spm_payout_internal.log_phase(run bigint, phase text, nrows bigint, started timestamptz)
+RETURNS timestamptz LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ms numeric := round(extract(epoch FROM clock_timestamp() - started) * 1000, 1);
+BEGIN
+    INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms)
+    VALUES (run, (SELECT count(*) + 1 FROM spm_payout.run_phase r WHERE r.run_id = run), phase, nrows, ms);
+    RAISE NOTICE 'spm_payout run %: % — % rows in % ms', run, phase, nrows, ms;
+    RETURN clock_timestamp();
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.log_phase(bigint, text, bigint, timestamptz) IS
+    'internal: reports a phase of a run (NOTICE) and records it in spm_payout.run_phase';
+
+-- The run proper: credits, closed periods, lines, draws; replaces the
+-- period's results.  Called by spm_payout.run_payout after staging.
+CREATE FUNCTION spm_payout_internal.store_run(pid integer, started timestamptz, staged bigint, stage_ms numeric)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p        spm_payout.pay_period;
+    run      bigint;
+    h        spm_payout.hierarchy_rule;
+    part     text := format('credit_line_p%s', pid);
+    t        timestamptz;
+    n        bigint;
+    changed  integer[];
+    bad      record;
+BEGIN
+    PERFORM spm_payout_internal.check_stage();
+    SELECT * INTO p FROM spm_payout.pay_period WHERE period_id = pid FOR SHARE;
+    IF NOT FOUND OR p.status = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format('pay period %s is closed', coalesce(p.label, pid::text));
+    END IF;
+    SELECT array_agg(c.period_id ORDER BY c.period_id) INTO changed
+      FROM pg_temp.spm_stage_check c WHERE c.changed AND c.period_id <> pid;
+    changed := coalesce(changed, '{}');
+    INSERT INTO spm_payout.run (period_id, status, run_by, started_at, finished_at, examined, changed, input_fingerprint)
+    VALUES (pid, 'succeeded', spm_payout.acting_role(), started, started,
+            ARRAY(SELECT pp.label FROM pg_temp.spm_stage_check c JOIN spm_payout.pay_period pp ON pp.period_id = c.period_id
+                   WHERE c.period_id <> pid ORDER BY lower(pp.period)),
+            ARRAY(SELECT pp.label FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (changed) ORDER BY lower(pp.period)),
+            (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid))
+    RETURNING run_id INTO run;
+    INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms) VALUES (run, 1, 'stage', staged, stage_ms);
+    t := clock_timestamp();
+
+    -- 1. credits of the period, deal by deal, into its own partition
+    SELECT * INTO h FROM spm_payout.hierarchy_rule;
+    n := spm_payout_internal.build_closure();
+    IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
+        EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
+    ELSE
+        EXECUTE format('TRUNCATE spm_payout.%I', part);
+    END IF;
+    DELETE FROM spm_payout.period_credit pc WHERE pc.period_id = pid;
+    DELETE FROM spm_payout.period_check pc WHERE pc.period_id = pid;
+    DELETE FROM spm_payout.payout_line l WHERE l.period_id = pid;
+    DELETE FROM spm_payout.payout_summary s WHERE s.period_id = pid;
+    EXECUTE format('INSERT INTO spm_payout.%I (period_id, for_period_id, run_id, rep, version_id, source_id, deal,
+                                               deal_date, via, from_rep, depth, amount)
+                    SELECT %s, c.period_id, %s, c.rep, c.version_id, c.source_id, c.deal, c.deal_date, c.via,
+                           c.from_rep, c.depth, c.amount
+                      FROM (%s) c',
+                   part, pid, run, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXECUTE format('INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals)
+                    SELECT %s, %s, %2$s, c.rep, c.version_id, sum(c.amount), count(*)
+                      FROM spm_payout.%I c GROUP BY c.rep, c.version_id', run, pid, part);
+    t := spm_payout_internal.log_phase(run, 'credits', n, t);
+
+    -- 2. closed periods whose inputs changed: recomputed in full; the
+    -- deal-level differences are booked here as late credit rows
+    IF cardinality(changed) > 0 THEN
+        DROP TABLE IF EXISTS pg_temp.spm_recalc;
+        EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
+                       spm_payout_internal.credit_sql(changed, h.override_rates));
+        INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals)
+        SELECT run, pid, c.period_id, c.rep, c.version_id, sum(c.amount), count(*)
+          FROM pg_temp.spm_recalc c GROUP BY c.period_id, c.rep, c.version_id;
+        EXECUTE format($q$
+            INSERT INTO spm_payout.%I (period_id, for_period_id, run_id, rep, version_id, source_id, deal,
+                                       deal_date, via, from_rep, depth, amount)
+            SELECT %s, k.for_period_id, %s, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via,
+                   k.from_rep, k.depth, sum(k.amount)
+              FROM (SELECT c.period_id AS for_period_id, c.rep, c.version_id, c.source_id, c.deal, c.deal_date,
+                           c.via, c.from_rep, c.depth, c.amount FROM pg_temp.spm_recalc c
+                    UNION ALL
+                    SELECT l.for_period_id, l.rep, l.version_id, l.source_id, l.deal, l.deal_date, l.via,
+                           l.from_rep, l.depth, -l.amount
+                      FROM spm_payout.credit_line l
+                     WHERE l.for_period_id = ANY (%L::integer[]) AND l.period_id <> %2$s) k
+             GROUP BY k.for_period_id, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via, k.from_rep, k.depth
+            HAVING sum(k.amount) <> 0$q$, part, pid, run, changed);
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSE
+        n := 0;
+    END IF;
+    INSERT INTO spm_payout.period_check (run_id, period_id, for_period_id, fingerprint, changed)
+    SELECT run, pid, c.period_id, c.fingerprint, c.changed FROM pg_temp.spm_stage_check c;
+    t := spm_payout_internal.log_phase(run, format('closed periods (%s examined, %s changed)',
+                                                   (SELECT count(*) - 1 FROM pg_temp.spm_stage_check), cardinality(changed)), n, t);
+
+    -- 3. commission lines: earned to date in the plan year minus what the
+    -- earlier periods of the plan year paid
+    DROP TABLE IF EXISTS pg_temp.spm_earn;
+    CREATE TEMP TABLE spm_earn ON COMMIT DROP AS
+    SELECT * FROM spm_payout_internal.earnings(pid, lower(p.period), lower(p.period)) e
+     WHERE e.credited_to_date <> 0 OR e.active
+        OR EXISTS (SELECT 1 FROM spm_payout.payout_line l JOIN spm_payout.pay_period k ON k.period_id = l.period_id
+                    WHERE l.rep = e.rep AND l.version_id = e.version_id AND k.period <@ e.year_range
+                      AND lower(k.period) < lower(p.period));
+    SELECT e.rep, pl.name INTO bad FROM pg_temp.spm_earn e JOIN spm_payout.plan pl ON pl.plan_id = e.plan_id
+     WHERE e.earned_to_date IS NULL LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('rep %s has no quota for pay period %s or an earlier period of the plan year', bad.rep, p.label),
+            DETAIL = format('Plan %s pays on quota or attainment.', bad.name),
+            HINT = 'Insert the quota into spm_payout.quota.';
+    END IF;
+    SELECT pl.name, e.year_range INTO bad FROM pg_temp.spm_earn e JOIN spm_payout.plan pl ON pl.plan_id = e.plan_id
+     WHERE NOT p.period <@ e.year_range LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('pay period %s crosses the end of the plan year %s of plan %s', p.label, bad.year_range, bad.name),
+            HINT = 'A pay period must lie inside one plan year (plan.year_start_month).';
+    END IF;
+    EXECUTE format($q$
+        INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, plan_id, version_id, line_kind,
+                                            credited, late_credit, credited_to_date, quota_to_date, attainment_to_date,
+                                            earned_to_date, paid_before, earned)
+        SELECT %1$s, %2$s, %2$s, e.rep, e.plan_id, e.version_id, 'commission',
+               e.credited, coalesce(lc.late, 0), e.credited_to_date, e.quota_to_date, e.attainment_to_date,
+               e.earned_to_date, coalesce(pb.paid, 0), e.earned_to_date - coalesce(pb.paid, 0)
+          FROM pg_temp.spm_earn e
+          LEFT JOIN (SELECT l.rep, l.version_id, sum(l.amount) AS late FROM spm_payout.%3$I l
+                      WHERE l.for_period_id <> %2$s GROUP BY 1, 2) lc
+                 ON lc.rep = e.rep AND lc.version_id = e.version_id
+          LEFT JOIN LATERAL (SELECT sum(l.earned) AS paid FROM spm_payout.payout_line l
+                               JOIN spm_payout.pay_period k ON k.period_id = l.period_id
+                              WHERE l.rep = e.rep AND l.version_id = e.version_id AND l.line_kind = 'commission'
+                                AND k.period <@ e.year_range AND lower(k.period) < %4$L::date) pb ON true$q$,
+        run, pid, part, lower(p.period));
+    GET DIAGNOSTICS n = ROW_COUNT;
+
+    -- changed closed periods of earlier plan years: the year is settled
+    -- again at its end, the difference booked as a prior-year line
+    INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, plan_id, version_id, line_kind,
+                                        credited, late_credit, credited_to_date, quota_to_date, attainment_to_date,
+                                        earned_to_date, paid_before, earned, cause)
+    SELECT run, pid, y.last_period, e.rep, e.plan_id, e.version_id, 'prior_year',
+           0, 0, e.credited_to_date, e.quota_to_date, e.attainment_to_date, e.earned_to_date,
+           coalesce(pd.paid, 0), e.earned_to_date - coalesce(pd.paid, 0),
+           jsonb_build_object('plan_year', e.year_range::text, 'reason', 'a closed period of an earlier plan year changed')
+      FROM (SELECT DISTINCT ON (pl.plan_id, spm.fiscal_period(lower(k.period), 'year', pl.year_start_month))
+                   pl.plan_id, lower(k.period) AS year_of,
+                   (SELECT k2.period_id FROM spm_payout.pay_period k2
+                     WHERE k2.period <@ spm.fiscal_period(lower(k.period), 'year', pl.year_start_month)
+                     ORDER BY lower(k2.period) DESC LIMIT 1) AS last_period
+              FROM spm_payout.pay_period k CROSS JOIN spm_payout.plan pl
+             WHERE k.period_id = ANY (changed)
+               AND NOT p.period <@ spm.fiscal_period(lower(k.period), 'year', pl.year_start_month)) y
+      CROSS JOIN LATERAL spm_payout_internal.earnings(NULL, y.year_of, lower(p.period)) e
+      LEFT JOIN LATERAL (SELECT sum(l.earned) AS paid FROM spm_payout.payout_line l
+                           JOIN spm_payout.pay_period k ON k.period_id = l.period_id
+                           JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
+                          WHERE l.rep = e.rep AND l.version_id = e.version_id AND l.period_id <> pid
+                            AND ((l.line_kind = 'commission' AND k.period <@ e.year_range)
+                                 OR (l.line_kind = 'prior_year' AND f.period <@ e.year_range))) pd ON true
+     WHERE e.plan_id = y.plan_id AND e.earned_to_date IS NOT NULL
+       AND e.earned_to_date - coalesce(pd.paid, 0) <> 0;
+
+    -- manual adjustments
+    INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, line_kind, earned, cause)
+    SELECT run, pid, pid, a.rep, 'manual', a.amount,
+           jsonb_build_object('adjustment_id', a.adjustment_id, 'reason', a.reason,
+                              'author', a.author, 'created_at', a.created_at)
+      FROM spm_payout.adjustment a WHERE a.period_id = pid;
+    SELECT count(*) INTO n FROM spm_payout.payout_line l WHERE l.period_id = pid;
+    t := spm_payout_internal.log_phase(run, 'lines', n, t);
+
+    -- 4. draws: one ledger step per rep from the balance carried out of the
+    -- rep's latest earlier period, replayed as a first, synthetic row (a
+    -- clawback of that size with no draw) whose line is discarded
+    INSERT INTO spm_payout.payout_summary (run_id, period_id, rep, earned, draw, draw_kind, draw_paid,
+                                           recovered, forgiven, balance, payout)
+    WITH reps AS (
+        SELECT l.rep FROM spm_payout.payout_line l WHERE l.period_id = pid
+        UNION
+        SELECT d.rep FROM spm_payout.draw_agreement d WHERE d.term @> lower(p.period)
+    ), carried AS (
+        SELECT r.rep,
+               coalesce((SELECT s.balance FROM spm_payout.payout_summary s
+                           JOIN spm_payout.pay_period pp ON pp.period_id = s.period_id
+                          WHERE s.rep = r.rep AND lower(pp.period) < lower(p.period)
+                          ORDER BY lower(pp.period) DESC LIMIT 1), 0) AS balance
+          FROM reps r
+    ), steps AS (
+        SELECT c.rep, 0 AS step, -c.balance AS earned, 0::numeric AS draw, NULL::text AS kind,
+               1::numeric AS recovery_limit, false AS forgive
+          FROM carried c
+        UNION ALL
+        SELECT c.rep, 1,
+               coalesce((SELECT sum(l.earned) FROM spm_payout.payout_line l
+                          WHERE l.rep = c.rep AND l.period_id = pid), 0),
+               coalesce(d.amount, 0), d.kind, coalesce(d.recovery_limit, 1),
+               coalesce(d.forgive_at_end AND p.period @> (upper(d.term) - 1), false)
+          FROM carried c
+          LEFT JOIN spm_payout.draw_agreement d ON d.rep = c.rep AND d.term @> lower(p.period)
+    ), ledger AS (
+        SELECT s.*, spm.draw_ledger(s.earned, s.draw, coalesce(s.kind, 'recoverable'), s.recovery_limit, s.forgive)
+                      OVER (PARTITION BY s.rep ORDER BY s.step) AS line
+          FROM steps s
+    )
+    SELECT run, pid, l.rep, l.earned, l.draw, l.kind,
+           (l.line).draw_paid, (l.line).recovered, (l.line).forgiven, (l.line).balance, (l.line).payout
+      FROM ledger l WHERE l.step = 1;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    t := spm_payout_internal.log_phase(run, 'draws', n, t);
+
+    UPDATE spm_payout.run r
+       SET finished_at = clock_timestamp(),
+           credit_rows = (SELECT sum(ph.rows) FROM spm_payout.run_phase ph
+                           WHERE ph.run_id = r.run_id AND (ph.phase = 'credits' OR ph.phase LIKE 'closed periods%')),
+           lines = (SELECT count(*) FROM spm_payout.payout_line l WHERE l.period_id = pid),
+           reps = n
+     WHERE r.run_id = run;
+    RETURN run;
+END $$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.store_run(integer, timestamptz, bigint, numeric) FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.store_run(integer, timestamptz, bigint, numeric) IS
+    'internal: computes a staged pay period and replaces its results (as the extension owner)';
+
+-- A failed run leaves a row in spm_payout.run (status failed).
+CREATE FUNCTION spm_payout_internal.record_failure(pid integer, started timestamptz, phase text, state text, message text)
+RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO spm_payout.run (period_id, status, run_by, started_at, finished_at, failed_phase, error_sqlstate, error_message)
+    VALUES (pid, 'failed', spm_payout.acting_role(), started, clock_timestamp(), phase, state, message)
+    RETURNING run_id
+$$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.record_failure(integer, timestamptz, text, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.record_failure(integer, timestamptz, text, text, text) IS
+    'internal: records a failed run (period, phase, SQLSTATE, message)';
+
+-- Closing: only if the period's inputs are what its last run computed.
+CREATE FUNCTION spm_payout_internal.mark_closed(pid integer, fingerprint text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p    spm_payout.pay_period;
+    last spm_payout.run;
+BEGIN
+    SELECT * INTO p FROM spm_payout.pay_period WHERE period_id = pid FOR UPDATE;
+    IF p.status = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format('pay period %s is already closed', p.label);
+    END IF;
+    SELECT * INTO last FROM spm_payout.run r WHERE r.period_id = pid AND r.status = 'succeeded'
+     ORDER BY r.run_id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('pay period %s has never been run', p.label),
+            HINT = 'CALL spm_payout.run_payout(...) first: closing freezes the results of the last run.';
+    END IF;
+    IF last.input_fingerprint IS DISTINCT FROM fingerprint THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('the inputs of pay period %s changed since its last run (run %s)', p.label, last.run_id),
+            HINT = 'Run the period again, check the results, then close it.';
+    END IF;
+    UPDATE spm_payout.pay_period SET status = 'closed', closed_at = now(), closed_by = spm_payout.acting_role()
+     WHERE period_id = pid;
+END $$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.mark_closed(integer, text) FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.mark_closed(integer, text) IS
+    'internal: closes a pay period if its inputs still have the fingerprint of its last run (55000 otherwise)';

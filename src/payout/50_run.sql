@@ -1,0 +1,162 @@
+-- spm_payout, part 5: the procedures a DBA schedules (docs/payout.md, "Runs").
+
+-- The pay period a run or a close addresses: a label, or a date inside it.
+CREATE FUNCTION spm_payout.find_period(period text) RETURNS spm_payout.pay_period
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p spm_payout.pay_period;
+    d date;
+BEGIN
+    IF period IS NULL THEN
+        d := current_date;
+    ELSE
+        SELECT * INTO p FROM spm_payout.pay_period pp WHERE pp.label = find_period.period;
+        IF FOUND THEN
+            RETURN p;
+        END IF;
+        BEGIN
+            d := find_period.period::date;
+        EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('no pay period is labelled %L', find_period.period),
+                HINT = 'Give a label of spm_payout.pay_period or a date inside the period.';
+        END;
+        IF d IN ('infinity', '-infinity') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('no pay period contains %s', find_period.period),
+                HINT = 'Give a label of spm_payout.pay_period or a finite date inside the period.';
+        END IF;
+    END IF;
+    SELECT * INTO p FROM spm_payout.pay_period pp WHERE pp.period @> d;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('no pay period contains %s', to_char(d, 'YYYY-MM-DD')),
+            HINT = 'Add the period to spm_payout.pay_period (see spm_payout.add_pay_periods).';
+    END IF;
+    RETURN p;
+END $$;
+COMMENT ON FUNCTION spm_payout.find_period(text) IS
+    'the pay period with this label, or containing this date (NULL: today); 22023 if none';
+
+-- Runs one pay period.  SECURITY INVOKER: it reads the registered tables
+-- with the caller's rights (docs/security.md).  A failure is recorded in
+-- spm_payout.run (status failed) and committed when the run is called as a
+-- top-level statement (CALL from psql or pg_cron), then raised again.
+CREATE PROCEDURE spm_payout.run_payout(period text DEFAULT NULL, INOUT run_id bigint DEFAULT NULL)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p         spm_payout.pay_period;
+    t0        timestamptz := clock_timestamp();
+    lookback  integer;
+    examined  integer[];
+    changed   integer[];
+    staged    bigint;
+    missing   text;
+    phase     text := 'start';
+    e_state   text;
+    e_msg     text;
+    e_detail  text;
+    e_hint    text;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('spm_payout.run'), 0) THEN
+        RAISE EXCEPTION USING ERRCODE = '55P03',
+            MESSAGE = 'another spm_payout run or close is in progress',
+            HINT = 'Wait for it to finish, then run again.';
+    END IF;
+    p := spm_payout.find_period(period);
+    IF p.status = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('pay period %s is closed', p.label),
+            HINT = 'A closed period is never recomputed; late changes are paid in the next open period of the plan year.';
+    END IF;
+    BEGIN
+        -- earlier periods of the plan year must have been run: their credit is accumulated
+        SELECT k.label INTO missing
+          FROM spm_payout.pay_period k
+         WHERE lower(k.period) < lower(p.period)
+           AND EXISTS (SELECT 1 FROM spm_payout.plan pl
+                        WHERE k.period <@ spm.fiscal_period(lower(p.period), 'year', pl.year_start_month)
+                          AND EXISTS (SELECT 1 FROM spm_payout.assignment a WHERE a.plan_id = pl.plan_id AND a.valid && k.period))
+           AND NOT EXISTS (SELECT 1 FROM spm_payout.run r WHERE r.period_id = k.period_id AND r.status = 'succeeded')
+         ORDER BY lower(k.period) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = '55000',
+                MESSAGE = format('pay period %s of the same plan year has never been run', missing),
+                HINT = 'Run the periods of a plan year in order: credit accumulates over the plan year.';
+        END IF;
+
+        phase := 'stage';
+        lookback := coalesce((SELECT s.lookback_periods FROM spm_payout.setting s), 12);
+        examined := ARRAY(SELECT k.period_id FROM spm_payout.pay_period k
+                           WHERE lower(k.period) < lower(p.period) AND k.status = 'closed'
+                           ORDER BY lower(k.period) DESC LIMIT lookback);
+        staged := spm_payout_internal.stage(ARRAY[p.period_id]);
+        DROP TABLE IF EXISTS pg_temp.spm_stage_check;
+        CREATE TEMP TABLE spm_stage_check (period_id integer, fingerprint text, changed boolean) ON COMMIT DROP;
+        INSERT INTO pg_temp.spm_stage_check
+        SELECT f.period_id, f.fingerprint, false FROM spm_payout_internal.fingerprints(ARRAY[p.period_id], true) f;
+        INSERT INTO pg_temp.spm_stage_check
+        SELECT f.period_id, f.fingerprint,
+               f.fingerprint IS DISTINCT FROM (SELECT c.fingerprint FROM spm_payout.period_check c
+                                                WHERE c.for_period_id = f.period_id AND c.period_id <> p.period_id
+                                                ORDER BY c.run_id DESC LIMIT 1)
+          FROM spm_payout_internal.fingerprints(examined, false) f;
+        changed := ARRAY(SELECT c.period_id FROM pg_temp.spm_stage_check c WHERE c.changed);
+        IF cardinality(changed) > 0 THEN
+            staged := staged + spm_payout_internal.stage_more(changed);
+        END IF;
+        phase := 'compute';
+        run_id := spm_payout_internal.store_run(p.period_id, t0, staged,
+                                                round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1));
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+    END;
+    IF e_state IS NOT NULL THEN
+        run_id := spm_payout_internal.record_failure(p.period_id, t0, phase, e_state, e_msg);
+        -- keep the failure's trace when this CALL is its own transaction
+        IF transaction_timestamp() = statement_timestamp() THEN
+            COMMIT;
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg,
+            DETAIL = coalesce(e_detail, ''), HINT = coalesce(e_hint, '');
+    END IF;
+END $$;
+COMMENT ON PROCEDURE spm_payout.run_payout(text, bigint) IS
+    'computes a pay period (a label or a date inside it; NULL: today) and replaces its results; refuses closed periods; one run at a time (55P03); failures are logged in spm_payout.run';
+
+CREATE PROCEDURE spm_payout.close_period(period text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p  spm_payout.pay_period;
+    fp text;
+BEGIN
+    IF period IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'spm_payout.close_period: period must not be NULL';
+    END IF;
+    IF NOT pg_try_advisory_xact_lock(hashtext('spm_payout.run'), 0) THEN
+        RAISE EXCEPTION USING ERRCODE = '55P03', MESSAGE = 'another spm_payout run or close is in progress';
+    END IF;
+    p := spm_payout.find_period(period);
+    -- wait for writers of the period's quotas and adjustments, then look again
+    PERFORM 1 FROM spm_payout.pay_period pp WHERE pp.period_id = p.period_id FOR UPDATE;
+    PERFORM spm_payout_internal.stage('{}');
+    SELECT f.fingerprint INTO fp FROM spm_payout_internal.fingerprints(ARRAY[p.period_id], false) f;
+    PERFORM spm_payout_internal.mark_closed(p.period_id, fp);
+END $$;
+COMMENT ON PROCEDURE spm_payout.close_period(text) IS
+    'closes a pay period if its inputs are unchanged since its last run (55000 otherwise): its results are frozen; later changes are paid in later periods';
+
+-- Pay periods of a fiscal calendar from spm.fiscal_period.
+CREATE FUNCTION spm_payout.add_pay_periods(first_day date, last_day date, grain text DEFAULT 'month',
+                                           fiscal_start_month integer DEFAULT 1)
+RETURNS SETOF spm_payout.pay_period LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO spm_payout.pay_period (label, period)
+    SELECT DISTINCT ON (fp) to_char(lower(fp), 'YYYY-MM-DD') || '..' || to_char(upper(fp) - 1, 'YYYY-MM-DD'), fp
+      FROM generate_series(first_day, last_day, interval '1 day') g(d),
+           LATERAL spm.fiscal_period(g.d::date, grain, fiscal_start_month) fp
+    ORDER BY fp
+    RETURNING *;
+$$;
+COMMENT ON FUNCTION spm_payout.add_pay_periods(date, date, text, integer) IS
+    'adds the pay periods (month, quarter, half or year of a fiscal calendar) covering first_day..last_day; NULL arguments add nothing';
