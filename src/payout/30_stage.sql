@@ -130,7 +130,7 @@ BEGIN
     RETURN QUERY EXECUTE format($f$
         WITH deals AS (%s)
         SELECT p.period_id, concat_ws('|',
-                 coalesce((SELECT d.fp FROM deals d WHERE d.pid = p.period_id), spm.fingerprint(NULL::int) FILTER (WHERE false)),
+                 coalesce((SELECT d.fp FROM deals d WHERE d.pid = p.period_id), '00000000000000000000000000000000/0'),
                  (SELECT spm.fingerprint(o.rep, o.manager, o.valid) FROM pg_temp.spm_stage_org o WHERE o.valid && p.period),
                  (SELECT spm.fingerprint(a.rep, a.plan_id, a.valid) FROM spm_payout.assignment a WHERE a.valid && p.period),
                  (SELECT spm.fingerprint(v.version_id, v.plan_id, v.valid, v.schedule::text, v.base, v.target_incentive, pl.year_start_month)
@@ -188,18 +188,15 @@ BEGIN
         END IF;
     END LOOP;
 
-    SELECT o.name, d.deal, CASE WHEN d.rep IS NULL THEN 'rep' ELSE 'amount' END AS col INTO bad
+    SELECT o.name, d.deal, d.rep, d.amount INTO bad
       FROM pg_temp.spm_stage_deal d JOIN spm_payout.source o ON o.source_id = d.source_id
-     WHERE d.row_id > n0 AND (d.rep IS NULL OR d.amount IS NULL) LIMIT 1;
-    IF FOUND THEN
+     WHERE d.row_id > n0 AND (d.rep IS NULL OR d.amount IS NULL OR d.amount IN ('NaN', 'Infinity', '-Infinity')) LIMIT 1;
+    IF FOUND AND (bad.rep IS NULL OR bad.amount IS NULL) THEN
         RAISE EXCEPTION USING ERRCODE = '23502',
-            MESSAGE = format('source %s: deal %s has a NULL %s', bad.name, coalesce(bad.deal, 'NULL'), bad.col),
+            MESSAGE = format('source %s: deal %s has a NULL %s', bad.name, coalesce(bad.deal, 'NULL'),
+                             CASE WHEN bad.rep IS NULL THEN 'rep' ELSE 'amount' END),
             HINT = 'Fix the row, or filter it out of the source (filter_column).';
-    END IF;
-    SELECT o.name, d.deal, d.amount INTO bad
-      FROM pg_temp.spm_stage_deal d JOIN spm_payout.source o ON o.source_id = d.source_id
-     WHERE d.row_id > n0 AND d.amount IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
-    IF FOUND THEN
+    ELSIF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('source %s: deal %s has amount %s', bad.name, coalesce(bad.deal, 'NULL'), bad.amount);
     END IF;
@@ -211,8 +208,6 @@ BEGIN
             MESSAGE = format('split rule of source %s: deal %s has a split row with a NULL rep or a NULL, negative or infinite weight',
                              bad.name, coalesce(bad.deal, 'NULL'));
     END IF;
-    ANALYZE pg_temp.spm_stage_deal;
-    ANALYZE pg_temp.spm_stage_split;
     RETURN n - n0;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.stage_more(integer[]) IS
@@ -226,7 +221,9 @@ DECLARE
     bad record;
 BEGIN
     PERFORM spm_payout_internal.check_registered();
-    DROP TABLE IF EXISTS pg_temp.spm_stage_deal, pg_temp.spm_stage_split, pg_temp.spm_stage_org;
+    IF to_regclass('pg_temp.spm_stage_deal') IS NOT NULL THEN
+        DROP TABLE pg_temp.spm_stage_deal, pg_temp.spm_stage_split, pg_temp.spm_stage_org;
+    END IF;
     CREATE TEMP TABLE spm_stage_deal (row_id bigint, period_id integer, source_id integer, deal text,
                                       rep text, amount numeric, deal_date date) ON COMMIT DROP;
     CREATE TEMP TABLE spm_stage_split (source_id integer, deal text, rep text, weight numeric) ON COMMIT DROP;

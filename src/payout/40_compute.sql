@@ -39,70 +39,92 @@ COMMENT ON FUNCTION spm_payout_internal.check_stage() IS
 
 -- The credit rows of the staged periods: direct and split credit per rep,
 -- rolled up to every manager above the rep as of the deal date, each
--- matched to the plan version the rep's assignment gives on the deal date.
-CREATE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[]) RETURNS text
+-- matched to the plan version the credited person's assignment gives on
+-- the deal date.  One hash join of the deals with pg_temp.spm_chain
+-- (build_chains) does the roll-up and the plan lookup at once.
+CREATE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[], with_splits boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT format($q$
-        WITH d AS (SELECT * FROM pg_temp.spm_stage_deal WHERE period_id = ANY (%1$L::integer[])),
-        base AS (
-            SELECT d.period_id, d.source_id, d.deal, d.deal_date, d.rep, 'direct'::text AS via,
-                   NULL::text AS from_rep, 0 AS depth, d.amount
-              FROM d
-             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.spm_stage_split s WHERE s.source_id = d.source_id AND s.deal = d.deal)
-            UNION ALL
-            SELECT d.period_id, d.source_id, d.deal, d.deal_date, s.rep, 'split', NULL, 0,
-                   spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id ORDER BY s.rep)
-              FROM d JOIN pg_temp.spm_stage_split s ON s.source_id = d.source_id AND s.deal = d.deal
-        ), rolled AS (
-            SELECT * FROM base
-            UNION ALL
-            SELECT b.period_id, b.source_id, b.deal, b.deal_date, c.ancestor, 'rollup', b.rep, c.depth,
-                   %2$s
-              FROM base b JOIN pg_temp.spm_closure c ON c.rep = b.rep AND c.valid @> b.deal_date
-        )
-        SELECT r.period_id, r.rep, v.version_id, r.source_id, r.deal, r.deal_date, r.via, r.from_rep,
-               r.depth, r.amount
-          FROM rolled r
-          LEFT JOIN spm_payout.assignment a ON a.rep = r.rep AND a.valid @> r.deal_date
-          LEFT JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid @> r.deal_date
+        SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id, d.source_id, d.deal, d.deal_date,
+               CASE WHEN c.depth > 0 THEN 'rollup' ELSE d.via END AS via,
+               CASE WHEN c.depth > 0 THEN d.rep END AS from_rep, coalesce(c.depth, 0) AS depth,
+               %2$s AS amount
+          FROM (%3$s) d
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date
     $q$, periods,
-       CASE WHEN rates IS NULL THEN 'b.amount'
-            ELSE format('b.amount * coalesce((%L::numeric[])[c.depth], 0)', rates) END)
+       CASE WHEN rates IS NULL THEN 'd.amount'
+            ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END,
+       CASE WHEN NOT with_splits THEN
+                format('SELECT s.period_id, s.source_id, s.deal, s.deal_date, s.rep, ''direct'' AS via, s.amount
+                          FROM pg_temp.spm_stage_deal s WHERE s.period_id = ANY (%L::integer[])', periods)
+            ELSE format($s$
+                WITH d AS (SELECT * FROM pg_temp.spm_stage_deal WHERE period_id = ANY (%L::integer[]))
+                SELECT d.period_id, d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount
+                  FROM d
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_temp.spm_stage_split s WHERE s.source_id = d.source_id AND s.deal = d.deal)
+                UNION ALL
+                SELECT d.period_id, d.source_id, d.deal, d.deal_date, s.rep, 'split',
+                       spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id ORDER BY s.rep)
+                  FROM d JOIN pg_temp.spm_stage_split s ON s.source_id = d.source_id AND s.deal = d.deal$s$, periods)
+       END)
 $f$;
-COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[]) IS
+COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean) IS
     'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions)';
 
--- The manager chain of every rep over time, from the staged hierarchy: one
--- row per (rep, ancestor) with the depth and the dates the chain holds.
-CREATE FUNCTION spm_payout_internal.build_closure() RETURNS bigint
+-- Who is credited for a rep's deal, over time: the rep itself (depth 0)
+-- and every manager above it (depth 1, 2, ...) from the staged hierarchy,
+-- each cut into the date ranges of the credited person's plan versions
+-- (assignment range * version range; version NULL where none applies).
+-- A few rows per person, whatever the number of deals.
+CREATE FUNCTION spm_payout_internal.build_chains() RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n   bigint;
     bad record;
 BEGIN
-    DROP TABLE IF EXISTS pg_temp.spm_closure;
-    CREATE TEMP TABLE spm_closure ON COMMIT DROP AS
-    WITH RECURSIVE cl(rep, ancestor, depth, valid, path) AS (
-        SELECT o.rep, o.manager, 1, o.valid, ARRAY[o.rep, o.manager]
-          FROM pg_temp.spm_stage_org o WHERE o.manager IS NOT NULL AND NOT isempty(o.valid)
+    IF to_regclass('pg_temp.spm_chain') IS NOT NULL THEN
+        DROP TABLE pg_temp.spm_chain;
+    END IF;
+    CREATE TEMP TABLE spm_chain ON COMMIT DROP AS
+    WITH RECURSIVE up(rep, ancestor, depth, valid, path) AS (
+        SELECT x.rep, x.rep, 0, '(,)'::daterange, ARRAY[x.rep]
+          FROM (SELECT o.rep FROM pg_temp.spm_stage_org o UNION SELECT a.rep FROM spm_payout.assignment a
+                UNION SELECT s.rep FROM pg_temp.spm_stage_split s) x
+         WHERE x.rep IS NOT NULL
         UNION ALL
-        SELECT cl.rep, o.manager, cl.depth + 1, cl.valid * o.valid, cl.path || o.manager
-          FROM cl JOIN pg_temp.spm_stage_org o ON o.rep = cl.ancestor AND o.valid && cl.valid
-         WHERE o.manager IS NOT NULL AND cl.rep <> cl.ancestor AND cl.depth < 100
+        SELECT up.rep, o.manager, up.depth + 1, up.valid * o.valid, up.path || o.manager
+          FROM up JOIN pg_temp.spm_stage_org o ON o.rep = up.ancestor AND o.valid && up.valid
+         WHERE o.manager IS NOT NULL AND NOT (o.manager = ANY (up.path)) AND up.depth < 100
+    ), pieces AS (
+        SELECT a.rep, a.valid * v.valid AS valid, v.version_id
+          FROM spm_payout.assignment a JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid && a.valid
+    ), covered AS (
+        SELECT p.rep, range_agg(p.valid) AS valid FROM pieces p GROUP BY p.rep
+    ), cut AS (
+        SELECT up.rep, up.ancestor, up.depth, up.valid * p.valid AS valid, p.version_id
+          FROM up JOIN pieces p ON p.rep = up.ancestor AND p.valid && up.valid
+        UNION ALL
+        SELECT up.rep, up.ancestor, up.depth, g.r, NULL
+          FROM up LEFT JOIN covered cv ON cv.rep = up.ancestor
+         CROSS JOIN LATERAL unnest(up.valid::datemultirange - coalesce(cv.valid, '{}'::datemultirange)) g(r)
     )
-    SELECT rep, ancestor, depth, valid, path FROM cl;
-    SELECT c.path, c.valid INTO bad FROM pg_temp.spm_closure c WHERE c.rep = c.ancestor OR c.depth >= 100 LIMIT 1;
+    SELECT * FROM cut WHERE NOT isempty(valid);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    -- a cycle: a manager above itself
+    SELECT o.rep, o.manager, o.valid INTO bad
+      FROM pg_temp.spm_stage_org o
+      JOIN pg_temp.spm_chain c ON c.ancestor = o.rep AND c.rep = o.manager AND c.depth > 0 AND c.valid && o.valid
+     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('hierarchy rule: the hierarchy has a cycle during %s: %s', bad.valid, array_to_string(bad.path, ' -> '));
+            MESSAGE = format('hierarchy rule: the hierarchy has a cycle: %s reports to %s, who reports (directly or not) to %s, during %s',
+                             bad.rep, bad.manager, bad.rep, bad.valid);
     END IF;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    SELECT count(*) INTO n FROM pg_temp.spm_closure;
-    ANALYZE pg_temp.spm_closure;
+    ANALYZE pg_temp.spm_chain;
     RETURN n;
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.build_closure() IS
-    'internal: the effective-dated manager chain of every rep (22023 on a cycle)';
+COMMENT ON FUNCTION spm_payout_internal.build_chains() IS
+    'internal: who is credited for each person''s deals (itself and its managers), over time, with the plan version that applies (22023 on a cycle)';
 
 -- Earnings to date of every (rep, plan version) in the plan year that
 -- contains year_of, over the periods of that year that start on or before
@@ -193,6 +215,7 @@ DECLARE
     t        timestamptz;
     n        bigint;
     changed  integer[];
+    splits   boolean;
     bad      record;
 BEGIN
     PERFORM spm_payout_internal.check_stage();
@@ -215,7 +238,8 @@ BEGIN
 
     -- 1. credits of the period, deal by deal, into its own partition
     SELECT * INTO h FROM spm_payout.hierarchy_rule;
-    n := spm_payout_internal.build_closure();
+    splits := EXISTS (SELECT 1 FROM pg_temp.spm_stage_split);
+    n := spm_payout_internal.build_chains();
     IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
         EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
     ELSE
@@ -230,7 +254,7 @@ BEGIN
                     SELECT %s, c.period_id, %s, c.rep, c.version_id, c.source_id, c.deal, c.deal_date, c.via,
                            c.from_rep, c.depth, c.amount
                       FROM (%s) c',
-                   part, pid, run, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates));
+                   part, pid, run, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates, splits));
     GET DIAGNOSTICS n = ROW_COUNT;
     EXECUTE format('INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals)
                     SELECT %s, %s, %2$s, c.rep, c.version_id, sum(c.amount), count(*)
@@ -240,9 +264,9 @@ BEGIN
     -- 2. closed periods whose inputs changed: recomputed in full; the
     -- deal-level differences are booked here as late credit rows
     IF cardinality(changed) > 0 THEN
-        DROP TABLE IF EXISTS pg_temp.spm_recalc;
+        IF to_regclass('pg_temp.spm_recalc') IS NOT NULL THEN DROP TABLE pg_temp.spm_recalc; END IF;
         EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
-                       spm_payout_internal.credit_sql(changed, h.override_rates));
+                       spm_payout_internal.credit_sql(changed, h.override_rates, splits));
         INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals)
         SELECT run, pid, c.period_id, c.rep, c.version_id, sum(c.amount), count(*)
           FROM pg_temp.spm_recalc c GROUP BY c.period_id, c.rep, c.version_id;
@@ -271,7 +295,7 @@ BEGIN
 
     -- 3. commission lines: earned to date in the plan year minus what the
     -- earlier periods of the plan year paid
-    DROP TABLE IF EXISTS pg_temp.spm_earn;
+    IF to_regclass('pg_temp.spm_earn') IS NOT NULL THEN DROP TABLE pg_temp.spm_earn; END IF;
     CREATE TEMP TABLE spm_earn ON COMMIT DROP AS
     SELECT * FROM spm_payout_internal.earnings(pid, lower(p.period), lower(p.period)) e
      WHERE e.credited_to_date <> 0 OR e.active

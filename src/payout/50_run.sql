@@ -42,8 +42,10 @@ COMMENT ON FUNCTION spm_payout.find_period(text) IS
 -- with the caller's rights (docs/security.md).  A failure is recorded in
 -- spm_payout.run (status failed) and committed when the run is called as a
 -- top-level statement (CALL from psql or pg_cron), then raised again.
+-- (No SET clause: a procedure with one cannot COMMIT.  Every name is
+-- qualified; pg_catalog is searched first.)
 CREATE PROCEDURE spm_payout.run_payout(period text DEFAULT NULL, INOUT run_id bigint DEFAULT NULL)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     p         spm_payout.pay_period;
     t0        timestamptz := clock_timestamp();
@@ -58,11 +60,13 @@ DECLARE
     e_detail  text;
     e_hint    text;
 BEGIN
-    IF NOT pg_try_advisory_xact_lock(hashtext('spm_payout.run'), 0) THEN
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('spm_payout.run'), 0) THEN
         RAISE EXCEPTION USING ERRCODE = '55P03',
             MESSAGE = 'another spm_payout run or close is in progress',
             HINT = 'Wait for it to finish, then run again.';
     END IF;
+    -- JIT compiles for longer than these statements run (docs/payout.md, "Performance")
+    PERFORM pg_catalog.set_config('jit', 'off', true);
     p := spm_payout.find_period(period);
     IF p.status = 'closed' THEN
         RAISE EXCEPTION USING ERRCODE = '55000',
@@ -91,7 +95,9 @@ BEGIN
                            WHERE lower(k.period) < lower(p.period) AND k.status = 'closed'
                            ORDER BY lower(k.period) DESC LIMIT lookback);
         staged := spm_payout_internal.stage(ARRAY[p.period_id]);
-        DROP TABLE IF EXISTS pg_temp.spm_stage_check;
+        IF pg_catalog.to_regclass('pg_temp.spm_stage_check') IS NOT NULL THEN
+            DROP TABLE pg_temp.spm_stage_check;
+        END IF;
         CREATE TEMP TABLE spm_stage_check (period_id integer, fingerprint text, changed boolean) ON COMMIT DROP;
         INSERT INTO pg_temp.spm_stage_check
         SELECT f.period_id, f.fingerprint, false FROM spm_payout_internal.fingerprints(ARRAY[p.period_id], true) f;
@@ -137,6 +143,7 @@ BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('spm_payout.run'), 0) THEN
         RAISE EXCEPTION USING ERRCODE = '55P03', MESSAGE = 'another spm_payout run or close is in progress';
     END IF;
+    PERFORM set_config('jit', 'off', true);
     p := spm_payout.find_period(period);
     -- wait for writers of the period's quotas and adjustments, then look again
     PERFORM 1 FROM spm_payout.pay_period pp WHERE pp.period_id = p.period_id FOR UPDATE;
