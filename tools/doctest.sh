@@ -102,7 +102,8 @@ for f in "${files[@]}"; do
         skipped_files+=("$f")
         continue
     fi
-    name=$(basename "$f" .md | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')
+    # docs/draws.md -> docs_draws, README.md -> readme
+    name=$(printf '%s' "${f%.md}" | tr -c 'a-zA-Z0-9' '_' | tr 'A-Z' 'a-z')
     db="doctest_$name"
     dir="$tmp/$name"
     mkdir -p "$dir"
