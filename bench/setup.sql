@@ -104,7 +104,7 @@ BEGIN
 END
 $fn$;
 
--- The draw ledger as a PL/pgSQL loop: SPEC's 'recoverable' rule with
+-- The draw ledger as a PL/pgSQL loop: docs/draws.md's 'recoverable' rule with
 -- recovery limit 1 and no forgiveness, one row per rep-period in order,
 -- exactly what spm.draw_ledger(earned, draw, 'recoverable') returns.
 CREATE FUNCTION bench.draw_ledger_plpgsql()

@@ -1,4 +1,4 @@
--- Attainment, proration, pace and ramps: hand-computed cases and SPEC's rules.
+-- Attainment, proration, pace and ramps: hand-computed cases and the rules of docs/attainment.md.
 -- Each row shows what spm computes (got) next to the value worked out by hand
 -- (want), or an independent computation in plain SQL.
 SET search_path = spm, public;
@@ -97,7 +97,7 @@ SELECT ramp(100, 0, '{0.5}');
 SELECT ramp(100, 1, '{0.5,NULL}');
 SELECT ramp(-100, 1, '{0.5}');
 
--- Reporting patterns of the README ("Attainment patterns") on a small book of business.
+-- Reporting patterns of docs/attainment.md ("Attainment patterns") on a small book of business.
 -- Fiscal years start in February: FY2026 = 2025-02-01 .. 2026-01-31,
 -- Q1 = Feb-Apr (89 days in 2025), Q2 = May-Jul, Q3 = Aug-Oct, Q4 = Nov-Jan.
 CREATE TABLE reps (rep_id int, rep_name text, hired_on date, annual_quota numeric(12,2));

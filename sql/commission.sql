@@ -1,4 +1,4 @@
--- Commission aggregate and increments: SPEC's example and hand-computed cases.
+-- Commission aggregate and increments: the example of docs/commission.md and hand-computed cases.
 SET search_path = spm, public;
 CREATE TABLE deals (rep text, seq int, amount numeric(12,2));
 INSERT INTO deals VALUES
@@ -6,7 +6,7 @@ INSERT INTO deals VALUES
   ('bob', 1, 12000), ('bob', 2, NULL), ('bob', 3, 3000.50),
   ('cy',  1, NULL);
 
--- SPEC: increments 160, 280, 1780, -420 (sum 1800 = E(50000))
+-- docs/commission.md: increments 160, 280, 1780, -420 (sum 1800 = E(50000))
 SELECT rep, seq, amount,
        commission_increment(amount, 'marginal(0: 0.02, 10000: 0.04, 50000: 0.07)') OVER w AS increment
   FROM deals WINDOW w AS (PARTITION BY rep ORDER BY seq) ORDER BY rep, seq;

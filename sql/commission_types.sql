@@ -8,7 +8,7 @@ INSERT INTO typed VALUES
   ('bob', 1, 12000, 1200000, 12000.5), ('bob', 2, NULL, NULL, NULL), ('bob', 3, 3000, 300050, 3000),
   ('cy',  1, NULL, NULL, NULL);
 
--- SPEC's tiers on whole units: ann's total is 50000, E = 10000*0.02 + 40000*0.04 = 1800;
+-- docs/commission.md's example tiers on whole units: ann's total is 50000, E = 10000*0.02 + 40000*0.04 = 1800;
 -- bob (integer) 15000: 200 + 5000*0.04 = 400; bob (float) 15000.5: 200 + 5000.5*0.04 = 400.02;
 -- cy has only NULL amounts: NULL.
 SELECT rep,

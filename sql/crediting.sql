@@ -9,7 +9,7 @@ SET search_path = spm, public;
 -- hand the missing units to the largest remainders (ties: earlier position).
 SELECT label, got, want, got = want AS ok
   FROM (VALUES
-  -- SPEC: 1000/3 = 333.33 each -> 333,333,333 (999); 1 unit left -> position 1
+  -- docs/crediting.md: 1000/3 = 333.33 each -> 333,333,333 (999); 1 unit left -> position 1
   ('spec 10.00 / {1,1,1}', allocate(10.00, '{1,1,1}'), '{3.34,3.33,3.33}'::numeric[]),
   -- 9999*75/100 = 7499.25, 9999*25/100 = 2499.75 -> 7499 + 2499 = 9998; the unit goes to .75
   ('99.99 / {75,25}', allocate(99.99, '{75,25}'), '{74.99,25.00}'),
@@ -86,7 +86,7 @@ INSERT INTO credit_splits VALUES
   (3, 'ann', 0.6), (3, 'bob', 0.4),
   (4, 'ann', 1), (4, 'bob', 2), (4, 'cy', 1), (4, 'dee', 2);
 
--- deal 1: SPEC; deal 2: 74.99/25.00; deal 3: -30.00/-20.00 exactly;
+-- deal 1: as in docs/crediting.md; deal 2: 74.99/25.00; deal 3: -30.00/-20.00 exactly;
 -- deal 4: as allocate(0.05, '{1,2,1,2}') above: ann 0.01, bob 0.02, cy 0.01, dee 0.01
 WITH want(deal, rep, share) AS (VALUES
   (1, 'ann', 3.34), (1, 'bob', 3.33), (1, 'cy', 3.33),

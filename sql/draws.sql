@@ -3,7 +3,7 @@
 -- (the comments show the arithmetic) or by an independent query in plain SQL.
 SET search_path = spm, public;
 
--- SPEC: recoverable, draw 2000 every month, earnings 500, 1500, 4000, 3000
+-- docs/draws.md: recoverable, draw 2000 every month, earnings 500, 1500, 4000, 3000
 -- -> payouts 2000, 2000, 2000, 3000; balances 1500, 2000, 0, 0
 SELECT m, e, (draw_ledger(e, 2000, 'recoverable') OVER w).*
   FROM (VALUES (1, 500), (2, 1500), (3, 4000), (4, 3000)) v(m, e)
@@ -149,7 +149,7 @@ SELECT count(*) AS reps, count(*) FILTER (WHERE s IS DISTINCT FROM ref) AS diffe
                         sum(forgiven), (array_agg(balance ORDER BY period DESC))[1],
                         greatest(max(balance), 0), (count(*) FILTER (WHERE draw_paid > 0))::int)::draw_summary AS ref
           FROM draw_gen_lines GROUP BY rep) b USING (rep);
--- SPEC's example summed up: paid 9500 = earned 9000 + forgiven 500
+-- docs/draws.md's example summed up: paid 9500 = earned 9000 + forgiven 500
 SELECT (draw_simulate(e, 2000, 'recoverable', 0.5, m = 4 ORDER BY m)).*
   FROM (VALUES (1, 500), (2, 1500), (3, 4000), (4, 3000)) v(m, e);
 -- 3-argument form; and as a window: the running summary

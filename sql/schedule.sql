@@ -1,10 +1,10 @@
--- Schedules: SPEC's worked examples and hand-computed cases.
+-- Schedules: the worked examples of docs/schedules.md and hand-computed cases.
 -- Each row: what spm computes (got), the hand-computed value (want).
 SET search_path = spm, public;
 \set T 'spm.tiers(''{0,10000,50000}'', ''{0.02,0.04,0.07}'')'
 \set R 'spm.tiers(''{0,10000,50000}'', ''{0.02,0.04,0.07}'', ''retroactive'')'
 
--- SPEC: 10000*0.02 + 40000*0.04 + 10000*0.07 = 2500.00; retroactive 60000*0.07
+-- docs/schedules.md: 10000*0.02 + 40000*0.04 + 10000*0.07 = 2500.00; retroactive 60000*0.07
 SELECT apply(:T, 60000) AS got, 2500.00 AS want;
 SELECT apply(:R, 60000) AS got, 4200.00 AS want;
 SELECT apply(cap(:T, 3000), 60000) AS got, 2500 AS want;

@@ -1,5 +1,5 @@
 /*
- * args.h — decoding SQL arguments with the errors SPEC asks for.
+ * args.h — decoding SQL arguments with the errors docs/errors.md lists.
  */
 #ifndef SPM_ARGS_H
 #define SPM_ARGS_H

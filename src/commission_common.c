@@ -1,7 +1,7 @@
 /*
  * commission_common.c — one schedule and one quota per group.
  *
- * SPEC requires the schedule and quota to be the same on every row of a
+ * docs/commission.md (Rules) requires the schedule and quota to be the same on every row of a
  * group or partition.  The first row fixes them; later rows are compared
  * byte for byte (a schedule's bytes are unique per meaning) without
  * detoasting or allocating.  When the argument is a constant in the query

@@ -1,5 +1,5 @@
 /*
- * draw.c — SPEC's draw rules, one period at a time.
+ * draw.c — the draw rules of docs/draws.md, one period at a time.
  *
  * A draw ledger keeps one number per rep, the balance B the rep owes.  Each
  * period reads earned e, draw d, kind, recovery limit rho and forgive, pays
@@ -159,7 +159,7 @@ rho_times(const Fixed *rho, int128 x)
 }
 
 /*
- * The rules of SPEC "Draws" for one period, literally.  Inputs are at the
+ * The rules of docs/draws.md (Rules) for one period, literally.  Inputs are at the
  * ledger's scale (spm_draw_fit); so are the results.  This is the only
  * implementation of the rules: the window function, the simulation and the
  * calibration searches all run through it.

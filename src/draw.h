@@ -2,7 +2,7 @@
  * draw.h — the draw ledger's rules, shared by spm.draw_ledger (window),
  * spm.draw_simulate (aggregate) and the calibration aggregates.
  *
- * There is exactly one implementation of SPEC's per-row rules:
+ * There is exactly one implementation of docs/draws.md's per-row rules:
  * spm_draw_step.  Everything else decodes arguments into an SpmDrawInput,
  * lines them up at the ledger's working scale (spm_draw_fit) and calls it.
  */

@@ -14,7 +14,7 @@
  * answer in the final function.  The budget search replays every rep's
  * ledger through spm_draw_step, the rules of spm.draw_ledger, for each
  * candidate draw of a binary search over integer cents; the company cost
- * is non-decreasing in the draw (README, "Draws", gives the argument), so the
+ * is non-decreasing in the draw (docs/draws.md gives the argument), so the
  * search is exact.
  */
 #include "postgres.h"

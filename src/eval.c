@@ -18,7 +18,7 @@
 
 /*
  * Quota argument of the 3-argument forms: false for 0 (the result is then
- * NULL, as SPEC says), an error for negative or non-finite quotas.
+ * NULL, as docs/schedules.md says), an error for negative or non-finite quotas.
  */
 bool
 spm_quota_arg(Datum d, Fixed *q)

@@ -76,7 +76,7 @@ spm_spec_add_wrap(SpmScheduleSpec *spec, int kind, Fixed value)
 }
 
 /*
- * Validate a spec against SPEC's rules (22023 for a broken rule, 22003 for
+ * Validate a spec against the rules of docs/schedules.md (22023 for a broken rule, 22003 for
  * an out-of-range number) and pack it into the on-disk form.
  */
 SpmSchedule *

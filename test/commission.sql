@@ -1,5 +1,5 @@
 -- test/commission.sql — pgTAP: spm.commission (aggregate) and
--- spm.commission_increment (window), SPEC "Commission aggregates and windows".
+-- spm.commission_increment (window), docs/commission.md.
 --
 -- Expected values are computed by hand (arithmetic in the comments) or by
 -- independent plain-SQL formulas over the same data.  Includes a forced
@@ -8,7 +8,7 @@
 BEGIN;
 SELECT plan(95);
 
--- SPEC's schedule: E(x) = 0.02 x | 200 + 0.04 (x - 10000) | 1800 + 0.07 (x - 50000)
+-- docs/commission.md's schedule: E(x) = 0.02 x | 200 + 0.04 (x - 10000) | 1800 + 0.07 (x - 50000)
 \set S '''marginal(0: 0.02, 10000: 0.04, 50000: 0.07)''::spm.schedule'
 
 -- Marginal tiers in plain SQL: sum over tiers of rate * (part of t inside the tier).
@@ -44,11 +44,11 @@ BEGIN
   RETURN acc;
 END $f$;
 
--- A sanity check of the plain-SQL helpers against SPEC's worked example.
+-- A sanity check of the plain-SQL helpers against the worked example of docs/schedules.md.
 SELECT is(pg_temp.marginal(60000, '{0,10000,50000}', '{0.02,0.04,0.07}'), 2500::numeric,
-  'helper: plain-SQL marginal gives SPEC''s 2500');
+  'helper: plain-SQL marginal gives docs/schedules.md''s 2500');
 SELECT is(pg_temp.retro(60000, '{0,10000,50000}', '{0.02,0.04,0.07}'), 4200::numeric,
-  'helper: plain-SQL retroactive gives SPEC''s 4200');
+  'helper: plain-SQL retroactive gives docs/schedules.md''s 4200');
 SELECT is(pg_temp.curve(250, '{0,100,200}', '{0,10,40}'), 55::numeric,
   'helper: plain-SQL curve continues the last slope');
 
@@ -59,25 +59,25 @@ INSERT INTO deals VALUES
   ('cy', 1, NULL), ('cy', 2, NULL);
 
 ------------------------------------------------------------------------------
--- 1. SPEC's increment example and variations
+-- 1. docs/commission.md's increment example and variations
 ------------------------------------------------------------------------------
 -- C = 8000, 16000, 56000, 50000; E(C) = 160, 440, 2220, 1800
 SELECT is((SELECT array_agg(inc ORDER BY seq) FROM (
             SELECT seq, spm.commission_increment(amount, :S) OVER (ORDER BY seq) AS inc
               FROM deals WHERE rep = 'ann') s),
-  '{160,280,1780,-420}'::numeric[], 'SPEC: increments 160, 280, 1780, -420');
+  '{160,280,1780,-420}'::numeric[], 'docs/commission.md: increments 160, 280, 1780, -420');
 SELECT is((SELECT sum(inc) FROM (
             SELECT spm.commission_increment(amount, :S) OVER (ORDER BY seq) AS inc
               FROM deals WHERE rep = 'ann') s),
-  1800::numeric, 'SPEC: increments add up to E(50000) = 1800');
+  1800::numeric, 'docs/commission.md: increments add up to E(50000) = 1800');
 SELECT is((SELECT spm.commission(amount, :S) FROM deals WHERE rep = 'ann'), 1800::numeric,
-  'SPEC: aggregate E(50000) = 1800');
+  'docs/commission.md: aggregate E(50000) = 1800');
 -- the same rule as fractions of quota 50000: breaks 0, 0.2, 1
 SELECT is((SELECT array_agg(inc ORDER BY seq) FROM (
             SELECT seq, spm.commission_increment(amount, 'marginal(0: 0.02, 0.2: 0.04, 1: 0.07)', 50000)
                           OVER (ORDER BY seq) AS inc
               FROM deals WHERE rep = 'ann') s),
-  '{160,280,1780,-420}'::numeric[], 'quota form: SPEC increments with breaks as fractions of 50000');
+  '{160,280,1780,-420}'::numeric[], 'quota form: docs/commission.md increments with breaks as fractions of 50000');
 SELECT is((SELECT spm.commission(amount, 'marginal(0: 0.02, 0.2: 0.04, 1: 0.07)', 50000) FROM deals WHERE rep = 'ann'),
   1800::numeric, 'quota form: aggregate 1800');
 -- retroactive: E(C) = 8000*0.02, 16000*0.04, 56000*0.07, 50000*0.07 = 160, 640, 3920, 3500
@@ -275,11 +275,11 @@ SELECT throws_ok($$SELECT spm.commission_increment(1e37, 'marginal(0: 0.1)') OVE
 CREATE TEMP TABLE many AS
   SELECT r, d.seq, d.amount * r AS amount
     FROM generate_series(1, 30) r, deals d WHERE d.rep = 'ann';
--- rep r has deals 8000r, 8000r, 40000r, -6000r; for r = 1: the SPEC increments
+-- rep r has deals 8000r, 8000r, 40000r, -6000r; for r = 1: the docs/commission.md increments
 SELECT is((SELECT array_agg(inc ORDER BY seq) FROM (
             SELECT r, seq, spm.commission_increment(amount, :S) OVER (PARTITION BY r ORDER BY seq) AS inc
               FROM many) s WHERE r = 1),
-  '{160,280,1780,-420}'::numeric[], 'partitions: rep 1 gets SPEC''s increments');
+  '{160,280,1780,-420}'::numeric[], 'partitions: rep 1 gets docs/commission.md''s increments');
 -- r = 2: C = 16000, 32000, 112000, 100000; E = 440, 1080, 1800 + 62000*0.07 = 6140, 1800 + 50000*0.07 = 5300
 SELECT is((SELECT array_agg(inc ORDER BY seq) FROM (
             SELECT r, seq, spm.commission_increment(amount, :S) OVER (PARTITION BY r ORDER BY seq) AS inc

@@ -87,13 +87,13 @@ SELECT is((SELECT spm.commission(a, 'marginal(0: 0.1)') FROM (VALUES (1::integer
 ------------------------------------------------------------------------------
 -- 3. Hand-computed values
 ------------------------------------------------------------------------------
--- SPEC's tiers, deals 8000, 8000, 40000, -6000: E(50000) = 200 + 1600 = 1800
+-- docs/commission.md's tiers, deals 8000, 8000, 40000, -6000: E(50000) = 200 + 1600 = 1800
 SELECT is((SELECT spm.commission(a, 'marginal(0: 0.02, 10000: 0.04, 50000: 0.07)')
-             FROM (VALUES (8000::integer), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'integer: SPEC example');
+             FROM (VALUES (8000::integer), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'integer: docs/commission.md example');
 SELECT is((SELECT spm.commission(a, 'marginal(0: 0.02, 10000: 0.04, 50000: 0.07)')
-             FROM (VALUES (8000::bigint), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'bigint: SPEC example');
+             FROM (VALUES (8000::bigint), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'bigint: docs/commission.md example');
 SELECT is((SELECT spm.commission(a, 'marginal(0: 0.02, 10000: 0.04, 50000: 0.07)')
-             FROM (VALUES (8000::float8), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'float: SPEC example');
+             FROM (VALUES (8000::float8), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'float: docs/commission.md example');
 -- quota 50000, breaks as fractions: the same 1800
 SELECT is((SELECT spm.commission(a, 'marginal(0: 0.02, 0.2: 0.04, 1: 0.07)', 50000)
              FROM (VALUES (8000::integer), (8000), (40000), (-6000)) v(a)), 1800::numeric, 'integer: quota form');

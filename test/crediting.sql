@@ -47,7 +47,7 @@ SELECT throws_ok($$SELECT spm.allocate(1, '{999999999999999999999999999999999999
     'value out of range for spm''s exact arithmetic', 'allocate: amount units times weight beyond int128');
 
 -- ===== spm.allocate: edge values ===========================================
-SELECT is(spm.allocate(10.00, '{1,1,1}'), '{3.34,3.33,3.33}'::numeric[], 'SPEC example');
+SELECT is(spm.allocate(10.00, '{1,1,1}'), '{3.34,3.33,3.33}'::numeric[], 'docs/crediting.md example');
 SELECT is(spm.allocate(99.99, '{75,25}'), '{74.99,25.00}'::numeric[], '99.99 split 75/25');
 SELECT is(spm.allocate(-99.99, '{75,25}'), '{-74.99,-25.00}'::numeric[], 'negative amount: split |amount|, negate');
 SELECT is(spm.allocate(10, '{1,1,1}', 0), '{4,3,3}'::numeric[], 'scale 0');

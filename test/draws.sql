@@ -1,6 +1,6 @@
 -- pgTAP: spm.draw_ledger, spm.draw_simulate, spm.draw_total and the
--- calibration aggregates.  Every error with its SQLSTATE and message, SPEC's
--- example, and properties on generated data checked against plain SQL.
+-- calibration aggregates.  Every error with its SQLSTATE and message, the
+-- example of docs/draws.md, and properties on generated data checked against plain SQL.
 BEGIN;
 SELECT plan(85);
 
@@ -122,17 +122,17 @@ SELECT throws_ok($$SELECT spm.draw_calibrate_coverage('-Infinity'::numeric, 0.5)
 SELECT throws_ok($$SELECT spm.draw_calibrate_coverage(earned, period / 4.0) FROM h$$,
     '22023', 'spm.draw_calibrate_coverage: share must be the same on every row', 'calibrate_coverage: share changes');
 
--- ------------------------------------------------------ SPEC and NULLs
+-- ------------------------------------------ docs/draws.md and NULLs
 SELECT results_eq(
     $$SELECT (spm.draw_ledger(e, 2000, 'recoverable') OVER (ORDER BY m)).* FROM (VALUES (1, 500), (2, 1500), (3, 4000), (4, 3000)) v(m, e)$$,
     $$VALUES (2000::numeric, 1500::numeric, 0::numeric, 0::numeric, 1500::numeric),
              (2000, 500, 0, 0, 2000), (2000, 0, 2000, 0, 0), (3000, 0, 0, 0, 0)$$,
-    'SPEC example: payouts 2000, 2000, 2000, 3000; balances 1500, 2000, 0, 0');
+    'docs/draws.md example: payouts 2000, 2000, 2000, 3000; balances 1500, 2000, 0, 0');
 SELECT results_eq(
     $$SELECT (spm.draw_ledger(e, 2000, 'recoverable', 0.5, m = 4) OVER (ORDER BY m)).* FROM (VALUES (1, 500), (2, 1500), (3, 4000), (4, 3000)) v(m, e)$$,
     $$VALUES (2000::numeric, 1500::numeric, 0::numeric, 0::numeric, 1500::numeric),
              (2000, 500, 0, 0, 2000), (3000, 0, 1000, 0, 1000), (2500, 0, 500, 500, 0)$$,
-    'SPEC example with recovery_limit 0.5 and forgive: payouts 2000, 2000, 3000, 2500; forgiven 0, 0, 0, 500');
+    'docs/draws.md example with recovery_limit 0.5 and forgive: payouts 2000, 2000, 3000, 2500; forgiven 0, 0, 0, 500');
 SELECT results_eq(
     $$SELECT (spm.draw_ledger(e, d, 'RECOVERABLE', r, f) OVER (ORDER BY m)).*
         FROM (VALUES (1, NULL::numeric, 100::numeric, NULL::numeric, NULL::boolean),

@@ -1,4 +1,4 @@
--- test/schedule.sql — pgTAP: the spm.schedule type (SPEC "Errors", "Schedules").
+-- test/schedule.sql — pgTAP: the spm.schedule type (docs/schedules.md, docs/errors.md).
 --
 -- Errors of every user-callable entry point (SQLSTATE and message), NULL
 -- handling, text / jsonb / binary round trips, and evaluation with spm.apply
@@ -18,7 +18,7 @@ EXCEPTION WHEN OTHERS THEN
   RETURN d;
 END $f$;
 
--- SPEC's example schedule, marginal and retroactive.
+-- docs/schedules.md's example schedule, marginal and retroactive.
 \set T 'spm.tiers(''{0,10000,50000}''::numeric[], ''{0.02,0.04,0.07}''::numeric[])'
 \set R 'spm.tiers(''{0,10000,50000}''::numeric[], ''{0.02,0.04,0.07}''::numeric[], ''retroactive'')'
 -- (0,0) (100,10) (200,40): slopes 0.1 then 0.3
@@ -439,15 +439,15 @@ SELECT ok('marginal(0: 0.05)'::spm.schedule OPERATOR(spm.<>) 'retroactive(0: 0.0
 SELECT ok(:T OPERATOR(spm.<>) spm.cap(:T, 1000000), 'a cap makes a different schedule');
 
 ------------------------------------------------------------------------------
--- 10. Evaluation: SPEC's worked examples
+-- 10. Evaluation: the worked examples of docs/schedules.md
 ------------------------------------------------------------------------------
 -- 10000*0.02 + 40000*0.04 + 10000*0.07 = 200 + 1600 + 700
-SELECT is(spm.apply(:T, 60000), 2500.00, 'SPEC: marginal E(60000) = 2500.00');
-SELECT is(spm.apply(:T, 60000)::text, '2500.00', 'SPEC: printed with the rates'' 2 places');
+SELECT is(spm.apply(:T, 60000), 2500.00, 'docs/schedules.md: marginal E(60000) = 2500.00');
+SELECT is(spm.apply(:T, 60000)::text, '2500.00', 'docs/schedules.md: printed with the rates'' 2 places');
 -- 60000*0.07
-SELECT is(spm.apply(:R, 60000), 4200.00, 'SPEC: retroactive E(60000) = 4200.00');
-SELECT is(spm.apply(spm.cap(:T, 3000), 60000), 2500::numeric, 'SPEC: capped marginal = 2500');
-SELECT is(spm.apply(spm.cap(:R, 3000), 60000), 3000::numeric, 'SPEC: capped retroactive = 3000');
+SELECT is(spm.apply(:R, 60000), 4200.00, 'docs/schedules.md: retroactive E(60000) = 4200.00');
+SELECT is(spm.apply(spm.cap(:T, 3000), 60000), 2500::numeric, 'docs/schedules.md: capped marginal = 2500');
+SELECT is(spm.apply(spm.cap(:R, 3000), 60000), 3000::numeric, 'docs/schedules.md: capped retroactive = 3000');
 
 ------------------------------------------------------------------------------
 -- 11. Tiers around the breaks (a total on a break belongs to the higher tier)
@@ -551,8 +551,8 @@ SELECT is(spm.apply('marginal(0: 0.02, 0.5: 0.05, 1: 0.1)', 200000, 200000), 700
 SELECT is(spm.apply('retroactive(0: 0.02, 0.5: 0.05, 1: 0.1)', 250000, 200000), 25000::numeric, 'quota: retroactive 250000*0.1');
 SELECT is(spm.apply('retroactive(0: 0.02, 0.5: 0.05, 1: 0.1)', 199999.99, 200000), 9999.9995, 'quota: retroactive just below 100%');
 SELECT is(spm.apply('retroactive(0: 0.02, 0.5: 0.05, 1: 0.1)', -5, 200000), 0::numeric, 'quota: negative total');
--- SPEC's schedule as fractions of quota 50000: breaks 0, 10000, 50000
-SELECT is(spm.apply('marginal(0: 0.02, 0.2: 0.04, 1: 0.07)', 60000, 50000), 2500::numeric, 'quota: SPEC tiers as fractions');
+-- docs/schedules.md's schedule as fractions of quota 50000: breaks 0, 10000, 50000
+SELECT is(spm.apply('marginal(0: 0.02, 0.2: 0.04, 1: 0.07)', 60000, 50000), 2500::numeric, 'quota: docs/schedules.md tiers as fractions');
 -- cap of 5% of quota 200000 = 10000 limits 150000*0.1 = 15000
 SELECT is(spm.apply('cap(marginal(0: 0.1), 0.05)', 150000, 200000), 10000::numeric, 'quota: cap scales with quota');
 -- gate at 80% of 200000 = 160000
@@ -569,7 +569,7 @@ SELECT is(spm.apply('curve(0: 0, 1: 0.1, 1.5: 0.25)', 200000, 100000), 40000::nu
 SELECT is(spm.apply('curve(0.5: 0.01, 1: 0.1)', 400, 1000), 0::numeric, 'quota: curve below the first point');
 -- fractional quota 0.5: breaks 0, 50 -> 50*0.1 + 30*0.2
 SELECT is(spm.apply('marginal(0: 0.1, 100: 0.2)', 80, 0.5), 11::numeric, 'quota: a fractional quota');
-SELECT is(spm.apply('marginal(0: 2%, 10000: 4%, 50000: 7%)', 60000), 2500::numeric, '% literal: SPEC tiers');
+SELECT is(spm.apply('marginal(0: 2%, 10000: 4%, 50000: 7%)', 60000), 2500::numeric, '% literal: docs/schedules.md tiers');
 
 ------------------------------------------------------------------------------
 -- 16. Sweeps against independent plain-SQL formulas

@@ -5,7 +5,8 @@
 #
 # Functions:
 #   spm_install_packages  apt-install the build/test dependencies that are missing
-#   spm_build_install     make + make install against PostgreSQL 15
+#   spm_build_install     make + make install against PostgreSQL 15, quietly
+#                         (make's output goes to build.log)
 #   spm_cluster_start     use the server named by PG* variables, or start a
 #                         throwaway cluster (stopped and removed on exit)
 #   spm_cluster_stop      stop + remove the throwaway cluster now (idempotent)
@@ -16,6 +17,8 @@
 #   SPM_KEEP_CLUSTER=1      leave the throwaway cluster running at exit
 #   SPM_USE_EXISTING=0      ignore PGHOST/PGPORT/PGDATABASE, always start a throwaway cluster
 #   SPM_SKIP_APT=1          never call apt-get (dependencies installed by other means)
+#   SPM_WERROR=1            build with `make WERROR=1` (warnings are errors; set by the test run)
+#   SPM_BUILD_LOG=FILE      where make's output goes (default: build.log in the repository)
 #
 # Every function returns non-zero on failure (it does not rely on `set -e`),
 # so it is safe to call inside `if`/`||`.
@@ -99,12 +102,29 @@ spm_install_packages() {
 spm_build_install() {
     [[ -x $SPM_PG_CONFIG ]] || {
         spm_err "$SPM_PG_CONFIG not found (is postgresql-server-dev-15 installed?)"; return 1; }
-    spm_log "building spm (make PG_CONFIG=$SPM_PG_CONFIG)"
-    (cd "$SPM_ROOT" && make -j"$(nproc 2>/dev/null || echo 2)" PG_CONFIG="$SPM_PG_CONFIG") || {
-        spm_err "build failed"; return 1; }
-    spm_log "installing spm into PostgreSQL 15 (make install)"
-    (cd "$SPM_ROOT" && spm_as_root make install PG_CONFIG="$SPM_PG_CONFIG") || {
-        spm_err "make install failed"; return 1; }
+    # make's command lines go to a log file; the console gets one line per
+    # step, the compiler's warnings, and the log's tail when a step fails.
+    local log=${SPM_BUILD_LOG:-$SPM_ROOT/build.log} werror=() nwarn
+    if [[ ${SPM_WERROR:-0} == 1 ]]; then werror=(WERROR=1); fi
+    : >"$log" || { spm_err "cannot write the build log $log"; return 1; }
+    if ! (cd "$SPM_ROOT" && make -j"$(nproc 2>/dev/null || echo 2)" PG_CONFIG="$SPM_PG_CONFIG" \
+              "${werror[@]}") >>"$log" 2>&1; then
+        spm_err "build failed (make PG_CONFIG=$SPM_PG_CONFIG ${werror[*]}); last lines of $log:"
+        tail -n 40 "$log" >&2
+        return 1
+    fi
+    nwarn=$(grep -c 'warning:' "$log" || true)
+    if [[ $nwarn -gt 0 ]]; then
+        spm_warn "the build printed $nwarn compiler warning(s):"
+        grep -A3 'warning:' "$log" >&2 || true
+    fi
+    spm_log "built spm (log: $log)"
+    if ! (cd "$SPM_ROOT" && spm_as_root make install PG_CONFIG="$SPM_PG_CONFIG") >>"$log" 2>&1; then
+        spm_err "make install failed; last lines of $log:"
+        tail -n 40 "$log" >&2
+        return 1
+    fi
+    spm_log "installed spm into PostgreSQL 15 ($("$SPM_PG_CONFIG" --sharedir)/extension)"
 }
 
 # ---------------------------------------------------------------- cluster ---

@@ -1,4 +1,4 @@
--- spm.schedule: an earnings rule E(x) (see README "Schedules").
+-- spm.schedule: an earnings rule E(x) (see docs/schedules.md).
 
 CREATE TYPE spm.schedule;
 
@@ -72,7 +72,8 @@ COMMENT ON FUNCTION spm.schedule_ne(spm.schedule, spm.schedule) IS 'negation of 
 CREATE OPERATOR spm.= (
     LEFTARG = spm.schedule, RIGHTARG = spm.schedule, PROCEDURE = spm.schedule_eq,
     COMMUTATOR = OPERATOR(spm.=), NEGATOR = OPERATOR(spm.<>),
-    RESTRICT = eqsel, JOIN = eqjoinsel
+    RESTRICT = eqsel, JOIN = eqjoinsel,
+    HASHES, MERGES   -- operator classes in 11_schedule_opclass.sql
 );
 COMMENT ON OPERATOR spm.= (spm.schedule, spm.schedule) IS 'schedules are equal';
 CREATE OPERATOR spm.<> (

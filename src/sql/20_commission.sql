@@ -1,4 +1,4 @@
--- Commission aggregates and windows (see README "Commission").
+-- Commission aggregates and windows (see docs/commission.md).
 
 CREATE FUNCTION spm.commission_trans(internal, numeric, spm.schedule) RETURNS internal
     AS 'MODULE_PATHNAME', 'spm_commission_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;

@@ -1,5 +1,5 @@
 -- spm.commission over bigint, integer and double precision amounts (see
--- README "Commission", docs/bench.md "Other amount types").  The overloads
+-- docs/commission.md, "Other amount types").  The overloads
 -- share spm.commission's state, final, combine, serialize and deserialize
 -- functions; only the transition function reads the amount differently.
 

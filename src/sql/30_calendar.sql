@@ -1,4 +1,4 @@
--- Attainment, quotas and fiscal calendars (see README "Attainment and calendars").
+-- Attainment, quotas and fiscal calendars (see docs/attainment.md).
 
 CREATE FUNCTION spm.attainment(actual numeric, quota numeric) RETURNS numeric
     AS 'MODULE_PATHNAME', 'spm_attainment' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -1,4 +1,4 @@
--- Draws: the recoupment ledger, its simulation and calibration (see README "Draws").
+-- Draws: the recoupment ledger, its simulation and calibration (see docs/draws.md).
 
 CREATE TYPE spm.draw_line AS (
     payout numeric,

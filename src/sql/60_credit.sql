@@ -1,4 +1,4 @@
--- Credit allocation: penny-exact splits (see README, "Crediting").
+-- Credit allocation: penny-exact splits (see docs/crediting.md).
 
 CREATE FUNCTION spm.allocate(amount numeric, weights numeric[]) RETURNS numeric[]
     AS 'MODULE_PATHNAME', 'spm_allocate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

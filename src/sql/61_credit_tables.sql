@@ -1,5 +1,5 @@
 -- Credit over the user's own tables: split validation and hierarchy
--- roll-ups (see README, "Crediting").  Table arguments are regclass (an unknown
+-- roll-ups (see docs/crediting.md).  Table arguments are regclass (an unknown
 -- table fails as 42P01 when the argument is read); column names are checked
 -- against pg_attribute (42703) and only ever spliced into SQL by
 -- format('%I'), so no identifier can inject SQL.  Both functions read the
