@@ -21,7 +21,8 @@
 #     a fresh database doctest_FILE where CREATE EXTENSION spm has been run
 #     and data/sample.sql loaded (it only defines spm_sample.generate());
 #   - a file containing the line `<!-- doctest: skip -->` is skipped;
-#     `<!-- doctest: no-extension -->` leaves out CREATE EXTENSION spm.
+#     `<!-- doctest: no-extension -->` leaves out CREATE EXTENSION spm;
+#     `<!-- doctest: payout -->` runs CREATE EXTENSION spm_payout CASCADE instead.
 #
 # Prints one line per failure with a diff, and last 'doctest: N passed, N failed'.
 # Exit status 0 when nothing failed.  DOCTEST_KEEP=1 keeps the databases.
@@ -117,7 +118,11 @@ for f in "${files[@]}"; do
     PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" dropdb --if-exists "$db" || exit 2
     createdb "$db" || { echo "doctest: cannot create database $db"; exit 2; }
     setup="SET client_min_messages = warning;"
-    grep -q '^<!-- doctest: no-extension -->' "$f" || setup+=" CREATE EXTENSION spm;"
+    if grep -q '^<!-- doctest: payout -->' "$f"; then
+        setup+=" CREATE EXTENSION spm_payout CASCADE;"
+    elif ! grep -q '^<!-- doctest: no-extension -->' "$f"; then
+        setup+=" CREATE EXTENSION spm;"
+    fi
     if ! "${PSQL[@]}" -v ON_ERROR_STOP=1 -d "$db" -c "$setup" -f data/sample.sql >"$dir/setup.log" 2>&1; then
         echo "doctest: $f: set-up failed (is spm installed on this server?):"
         cat "$dir/setup.log"

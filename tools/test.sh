@@ -40,6 +40,9 @@ spm_print_summary() {
     echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 }
 
+# The test build treats warnings as errors (a user's plain `make` does not).
+export SPM_WERROR=1
+
 SPM_TEST_TMP=$(mktemp -d /tmp/spm-test.XXXXXX)
 SPM_CLEANUP_PATHS+=("$SPM_TEST_TMP")
 
@@ -157,8 +160,41 @@ spm_run_pgtap() {
     fi
 }
 
+# tools/doctest.sh: every SQL example of the docs, run and compared.
+spm_run_doctest() {
+    local log=$SPM_TEST_TMP/doctest.log line passed failed
+    spm_log "doctest: bash tools/doctest.sh"
+    bash tools/doctest.sh 2>&1 | tee "$log" || true
+    line=$(grep -E '^doctest: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
+    if [[ -z $line ]]; then
+        spm_record_suite 0 1 "doctest: FAILED, tools/doctest.sh did not report results"
+        return 0
+    fi
+    passed=$(sed -E 's/^doctest: ([0-9]+) passed.*/\1/' <<<"$line")
+    failed=$(sed -E 's/^doctest: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    spm_record_suite "$passed" "$failed" "doctest: $passed examples passed, $failed failed"
+}
+
+# tools/test_dump.sh: pg_dump -Fc / pg_restore of payout history, and an
+# ALTER EXTENSION UPDATE from the oldest version, each asserted (TAP).
+spm_run_shell_tap() {
+    local label=$1 script=$2 log=$SPM_TEST_TMP/$label.log passed failed
+    spm_log "$label: bash $script"
+    bash "$script" 2>&1 | tee "$log" || true
+    passed=$(grep -cE '^ok [0-9]+' "$log" || true)
+    failed=$(grep -cE '^not ok [0-9]+' "$log" || true)
+    if ! grep -qE '^1\.\.[0-9]+' "$log"; then
+        failed=$((failed + 1))
+    fi
+    spm_record_suite "$passed" "$failed" "$label: $passed passed, $failed failed"
+}
+
 spm_run_regress
-spm_run_pgtap pgTAP spm_tap yes 'CREATE EXTENSION pgtap; CREATE EXTENSION spm;' test
+spm_run_pgtap pgTAP spm_tap yes 'CREATE EXTENSION pgtap; CREATE EXTENSION spm_payout CASCADE;' test
+spm_run_doctest
+for t in tools/test_*.sh; do
+    [[ -f $t ]] && spm_run_shell_tap "$(basename "$t" .sh)" "$t"
+done
 
 # ------------------------------------------------------------ extra hook ---
 # Hook for later scheduling (pg_cron) tests.  If tools/test-extra.sh exists it
@@ -174,7 +210,7 @@ if [[ -f tools/test-extra.sh ]]; then
 elif [[ -d test/cron ]]; then
     if cron_db=$(psql -X -qAt -c 'SHOW cron.database_name' 2>/dev/null) && [[ -n $cron_db ]]; then
         spm_run_pgtap "pgTAP (cron)" "$cron_db" no \
-            'CREATE EXTENSION IF NOT EXISTS pg_cron; CREATE EXTENSION IF NOT EXISTS pgtap; CREATE EXTENSION IF NOT EXISTS spm;' \
+            'CREATE EXTENSION IF NOT EXISTS pg_cron; CREATE EXTENSION IF NOT EXISTS pgtap; CREATE EXTENSION IF NOT EXISTS spm_payout CASCADE;' \
             test/cron
     else
         spm_record_suite 0 1 "pgTAP (cron): FAILED, pg_cron is not loaded on the server (shared_preload_libraries)"
