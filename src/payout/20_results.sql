@@ -67,12 +67,16 @@ CREATE TABLE spm_payout.period_credit (
     rep           text NOT NULL,
     version_id    integer,
     credited      numeric NOT NULL,
-    deals         bigint NOT NULL
+    deals         bigint NOT NULL,
+    quota         numeric,
+    target        numeric,
+    assigned      boolean NOT NULL,
+    no_quota      boolean NOT NULL
 );
 CREATE INDEX period_credit_for ON spm_payout.period_credit (for_period_id, run_id);
 CREATE INDEX period_credit_booked ON spm_payout.period_credit (period_id);
 COMMENT ON TABLE spm_payout.period_credit IS
-    'credit per rep and plan version of a period (for_period_id) as computed by a run of period_id: the period itself, or a changed closed period';
+    'credit, prorated quota and target incentive per rep and plan version of a period (for_period_id) as computed by a run of period_id: the period itself, or a changed closed period';
 
 -- The fingerprint of a period's inputs at each computation of it.
 CREATE TABLE spm_payout.period_check (

@@ -85,20 +85,23 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, d
     'internal: the SELECT reading one registered source (and its split rows) over a date range';
 
 -- The fingerprint of each period's inputs, one text per period: its source
--- rows with their split rows, the hierarchy rows in force during it, the
--- assignments, plan versions, quotas, draws and adjustments that touch it,
--- and the registrations.  Source rows are read from the user's tables with
--- one scan per source over all the periods at once (or, for periods just
--- staged, from the stage, which holds the same rows).
-CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[], from_stage boolean)
+-- rows with their split rows (native column values, hashed by
+-- spm.fingerprint: no text conversion, so no DateStyle or TimeZone), the
+-- hierarchy rows in force during it, the assignments, plan versions,
+-- quotas, adjustments and draws that touch it, and the registrations.
+-- Source rows are read with one scan per source over all the periods at
+-- once (an aggregate that PostgreSQL may run in parallel).
+CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[])
 RETURNS TABLE (period_id integer, fingerprint text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s      spm_payout.source;
-    parts  text[] := '{}';
+    sp     spm_payout.split_rule;
+    de     record;
     bounds date[];
     ids    integer[];
-    q      text;
+    js     jsonb[] := '{}';
+    j      jsonb;
 BEGIN
     IF cardinality(periods) IS NULL OR cardinality(periods) = 0 THEN
         RETURN;
@@ -110,46 +113,50 @@ BEGIN
     SELECT array_agg((SELECT p.period_id FROM spm_payout.pay_period p
                        WHERE p.period_id = ANY (periods) AND lower(p.period) = bounds[i]) ORDER BY i)
       INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
-    IF from_stage THEN
-        q := 'SELECT d.period_id AS pid, spm.fingerprint(d.source_id, d.deal, d.rep, d.amount, d.deal_date, d.split_rep, d.split_weight) AS fp
-                FROM (SELECT d.period_id, d.source_id, d.deal, d.rep, d.amount, d.deal_date, sp.rep AS split_rep, sp.weight AS split_weight
-                        FROM pg_temp.spm_stage_deal d
-                        LEFT JOIN pg_temp.spm_stage_split sp ON sp.source_id = d.source_id AND sp.deal = d.deal) d
-               WHERE d.period_id = ANY ($3) GROUP BY 1';
-    ELSE
-        FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
-            parts := parts || spm_payout_internal.source_sql(s, true, bounds[1], bounds[cardinality(bounds)]);
-        END LOOP;
-        IF cardinality(parts) = 0 THEN
-            parts := ARRAY['SELECT NULL::int, NULL::text, NULL::text, NULL::numeric, NULL::date, NULL::text, NULL::numeric WHERE false'];
-        END IF;
-        q := format('SELECT ($2)[width_bucket(x.deal_date, $1)] AS pid,
-                            spm.fingerprint(x.source_id, x.deal, x.rep, x.amount, x.deal_date, x.split_rep, x.split_weight) AS fp
-                       FROM (%s) x GROUP BY 1', array_to_string(parts, ' UNION ALL '));
-    END IF;
-    RETURN QUERY EXECUTE format($f$
-        WITH deals AS (%s)
-        SELECT p.period_id, concat_ws('|',
-                 coalesce((SELECT d.fp FROM deals d WHERE d.pid = p.period_id), '00000000000000000000000000000000/0'),
-                 (SELECT spm.fingerprint(o.rep, o.manager, o.valid) FROM pg_temp.spm_stage_org o WHERE o.valid && p.period),
-                 (SELECT spm.fingerprint(a.rep, a.plan_id, a.valid) FROM spm_payout.assignment a WHERE a.valid && p.period),
-                 (SELECT spm.fingerprint(v.version_id, v.plan_id, v.valid, v.schedule::text, v.base, v.target_incentive, pl.year_start_month)
-                    FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id WHERE v.valid && p.period),
-                 (SELECT spm.fingerprint(q.rep, q.amount) FROM spm_payout.quota q WHERE q.period_id = p.period_id),
-                 (SELECT spm.fingerprint(a.adjustment_id, a.rep, a.amount) FROM spm_payout.adjustment a WHERE a.period_id = p.period_id),
-                 (SELECT spm.fingerprint(d.draw_id, d.rep, d.kind, d.amount, d.recovery_limit, d.term, d.forgive_at_end)
-                    FROM spm_payout.draw_agreement d WHERE d.term && p.period),
-                 (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.rep_column::text, r.deal_column::text, r.amount_column::text,
-                                         r.date_column::text, r.time_zone, r.filter_column::text, r.filter_values::text)
-                    FROM spm_payout.source r),
-                 (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.deal_column::text, r.rep_column::text, r.weight_column::text)
-                    FROM spm_payout.split_rule r),
-                 (SELECT spm.fingerprint(h.relation::oid, h.rep_column::text, h.manager_column::text, h.valid_column::text,
-                                         h.override_rates::text) FROM spm_payout.hierarchy_rule h))
-          FROM spm_payout.pay_period p WHERE p.period_id = ANY ($3)
-    $f$, q) USING bounds, ids, periods;
+    FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
+        de := spm_payout_internal.date_expr(s, 's');
+        SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
+        EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
+                          SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
+                                 spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
+                            FROM %6$s s %7$s
+                           WHERE %8$s AND %9$s %10$s
+                           GROUP BY 1) x WHERE x.pid IS NOT NULL',
+                       de.expr, s.deal_column, s.rep_column, s.amount_column,
+                       CASE WHEN sp.source_id IS NULL THEN ''
+                            ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
+                       s.relation,
+                       CASE WHEN sp.source_id IS NULL THEN ''
+                            ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
+                                        sp.relation, sp.deal_column, s.deal_column) END,
+                       format(de.lo, bounds[1]), format(de.hi, bounds[cardinality(bounds)]),
+                       CASE WHEN s.filter_column IS NULL THEN ''
+                            ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
+           INTO j USING ids, bounds;
+        js := js || coalesce(j, '{}'::jsonb);
+    END LOOP;
+    RETURN QUERY
+    SELECT p.period_id, concat_ws('|',
+             (SELECT string_agg(coalesce(u.j ->> p.period_id::text, '-'), ',' ORDER BY u.i)
+                FROM unnest(js) WITH ORDINALITY u(j, i)),
+             (SELECT spm.fingerprint(o.rep, o.manager, o.valid) FROM pg_temp.spm_stage_org o WHERE o.valid && p.period),
+             (SELECT spm.fingerprint(a.rep, a.plan_id, a.valid) FROM spm_payout.assignment a WHERE a.valid && p.period),
+             (SELECT spm.fingerprint(v.version_id, v.plan_id, v.valid, v.schedule::text, v.base, v.target_incentive, pl.year_start_month)
+                FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id WHERE v.valid && p.period),
+             (SELECT spm.fingerprint(q.rep, q.amount) FROM spm_payout.quota q WHERE q.period_id = p.period_id),
+             (SELECT spm.fingerprint(a.adjustment_id, a.rep, a.amount) FROM spm_payout.adjustment a WHERE a.period_id = p.period_id),
+             (SELECT spm.fingerprint(d.draw_id, d.rep, d.kind, d.amount, d.recovery_limit, d.term, d.forgive_at_end)
+                FROM spm_payout.draw_agreement d WHERE d.term && p.period),
+             (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.rep_column::text, r.deal_column::text, r.amount_column::text,
+                                     r.date_column::text, r.time_zone, r.filter_column::text, r.filter_values::text)
+                FROM spm_payout.source r),
+             (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.deal_column::text, r.rep_column::text, r.weight_column::text)
+                FROM spm_payout.split_rule r),
+             (SELECT spm.fingerprint(h.relation::oid, h.rep_column::text, h.manager_column::text, h.valid_column::text,
+                                     h.override_rates::text) FROM spm_payout.hierarchy_rule h))
+      FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[], boolean) IS
+COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
     'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations)';
 
 -- Appends the source rows of some periods and their split rows to

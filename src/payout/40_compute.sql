@@ -126,23 +126,64 @@ END $$;
 COMMENT ON FUNCTION spm_payout_internal.build_chains() IS
     'internal: who is credited for each person''s deals (itself and its managers), over time, with the plan version that applies (22023 on a cycle)';
 
+-- A period's quota and target incentive per rep and plan version,
+-- prorated (spm.prorate) to the days the rep is on the version: assignment
+-- range * version range * period.  no_quota: a quota or attainment version
+-- the rep is on without a quota for the period.
+CREATE FUNCTION spm_payout_internal.period_parts(pid integer)
+RETURNS TABLE (rep text, version_id integer, quota numeric, target numeric, no_quota boolean)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT a.rep, v.version_id,
+           sum(spm.prorate(q.amount, k.period, k.period * a.valid * v.valid)),
+           sum(spm.prorate(v.target_incentive, k.period, k.period * a.valid * v.valid)),
+           bool_or(q.amount IS NULL AND v.base <> 'amount')
+      FROM spm_payout.pay_period k
+      JOIN spm_payout.assignment a ON a.valid && k.period
+      JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid && k.period AND v.valid && a.valid
+      LEFT JOIN spm_payout.quota q ON q.rep = a.rep AND q.period_id = k.period_id
+     WHERE k.period_id = pid AND NOT isempty(k.period * a.valid * v.valid)
+     GROUP BY 1, 2
+$$;
+COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
+    'internal: quota and target incentive of a period per rep and plan version, prorated to the days on the version';
+
+-- What a computation of a period records per rep and plan version: its
+-- credit (from a table of credit rows) and its quota parts.
+CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format($q$
+        INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals,
+                                              quota, target, assigned, no_quota)
+        SELECT %1$s, %2$s, %3$s, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
+               coalesce(c.credited, 0), coalesce(c.deals, 0), q.quota, q.target, q.rep IS NOT NULL,
+               coalesce(q.no_quota, false)
+          FROM (SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
+                  FROM %4$s x WHERE x.period_id = %3$s GROUP BY 1, 2) c
+          FULL JOIN spm_payout_internal.period_parts(%3$s) q
+                 ON q.rep = c.rep AND q.version_id = c.version_id$q$,
+        run, pid, for_pid, credits);
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text) IS
+    'internal: records the credit and quota parts per rep and plan version of one computation of a period';
+
 -- Earnings to date of every (rep, plan version) in the plan year that
 -- contains year_of, over the periods of that year that start on or before
--- up_to: credit to date (the latest computation of each period), quota and
--- target incentive to date (prorated to the days on the plan), and earned
--- to date = E(credit to date), odd for negative credit (docs/payout.md,
--- "The cumulative rule").
+-- up_to, from the latest computation of each period: credit, quota and
+-- target incentive to date, and earned to date = E(credit to date), odd for
+-- negative credit (docs/payout.md, "The cumulative rule"); plus what the
+-- other periods' commission lines paid.
 CREATE FUNCTION spm_payout_internal.earnings(this_period integer, year_of date, up_to date)
 RETURNS TABLE (rep text, version_id integer, plan_id integer, year_range daterange, credited numeric,
                credited_to_date numeric, quota_to_date numeric, target_to_date numeric, no_quota boolean,
-               active boolean, attainment_to_date numeric, earned_to_date numeric)
+               active boolean, attainment_to_date numeric, earned_to_date numeric, paid_before numeric)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH pv AS (
         SELECT v.version_id, v.plan_id, v.valid, v.schedule, v.base, v.target_incentive,
                spm.fiscal_period(year_of, 'year', pl.year_start_month) AS yr
           FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
     ), yp AS (
-        SELECT pv.version_id, k.period_id, k.period
+        SELECT pv.version_id, k.period_id
           FROM pv JOIN spm_payout.pay_period k ON k.period <@ pv.yr AND lower(k.period) <= up_to
          WHERE k.period && pv.valid
     ), latest AS (
@@ -151,30 +192,25 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
          GROUP BY 1
     ), cum AS (
         SELECT pc.rep, pc.version_id, sum(pc.credited) AS cum,
-               coalesce(sum(pc.credited) FILTER (WHERE pc.for_period_id = this_period), 0) AS this_credit
+               coalesce(sum(pc.credited) FILTER (WHERE pc.for_period_id = this_period), 0) AS this_credit,
+               sum(pc.quota) AS quota, sum(pc.target) AS target, bool_or(pc.no_quota) AS no_quota,
+               coalesce(bool_or(pc.assigned) FILTER (WHERE pc.for_period_id = this_period), false) AS active
           FROM spm_payout.period_credit pc
           JOIN latest l ON l.for_period_id = pc.for_period_id AND l.run_id = pc.run_id
           JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
          GROUP BY 1, 2
-    ), pieces AS (
-        SELECT a.rep, yp.version_id, yp.period_id, yp.period, yp.period * a.valid * pv.valid AS part
-          FROM yp JOIN pv ON pv.version_id = yp.version_id
-          JOIN spm_payout.assignment a ON a.plan_id = pv.plan_id AND a.valid && yp.period
-         WHERE NOT isempty(yp.period * a.valid * pv.valid)
-    ), qtd AS (
-        SELECT p.rep, p.version_id,
-               sum(spm.prorate(q.amount, p.period, p.part)) AS quota,
-               sum(spm.prorate(pv.target_incentive, p.period, p.part)) AS target,
-               bool_or(q.amount IS NULL) AS no_quota,
-               bool_or(p.period_id = this_period) AS active
-          FROM pieces p JOIN pv ON pv.version_id = p.version_id
-          LEFT JOIN spm_payout.quota q ON q.rep = p.rep AND q.period_id = p.period_id
+    ), paid AS (
+        SELECT l.rep, l.version_id, sum(l.earned) AS paid
+          FROM spm_payout.payout_line l
+          JOIN yp ON yp.period_id = l.period_id AND yp.version_id = l.version_id
+         WHERE l.line_kind = 'commission' AND l.period_id IS DISTINCT FROM this_period
          GROUP BY 1, 2
     ), t AS (
-        SELECT coalesce(c.rep, q.rep) AS rep, coalesce(c.version_id, q.version_id) AS version_id,
+        SELECT coalesce(c.rep, p.rep) AS rep, coalesce(c.version_id, p.version_id) AS version_id,
                coalesce(c.this_credit, 0) AS credited, coalesce(c.cum, 0) AS cum,
-               q.quota, q.target, coalesce(q.no_quota, true) AS no_quota, coalesce(q.active, false) AS active
-          FROM cum c FULL JOIN qtd q ON q.rep = c.rep AND q.version_id = c.version_id
+               c.quota, c.target, coalesce(c.no_quota, false) OR c.quota IS NULL AS no_quota,
+               coalesce(c.active, false) AS active, coalesce(p.paid, 0) AS paid
+          FROM cum c FULL JOIN paid p ON p.rep = c.rep AND p.version_id = c.version_id
     )
     SELECT t.rep, t.version_id, pv.plan_id, pv.yr, t.credited, t.cum, t.quota, t.target, t.no_quota, t.active,
            CASE WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END,
@@ -183,11 +219,12 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                    WHEN 'amount' THEN spm.apply(pv.schedule, abs(t.cum))
                    WHEN 'quota' THEN spm.apply(pv.schedule, abs(t.cum), t.quota)
                    ELSE t.target * spm.apply(pv.schedule, spm.attainment(abs(t.cum), t.quota)) END, 2)
-           END
+           END,
+           t.paid
       FROM t JOIN pv ON pv.version_id = t.version_id
 $$;
 COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
-    'internal: credit, quota, target and earnings to date per rep and plan version over a plan year up to a period';
+    'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
 
 -- A phase of the run: a NOTICE and a row of spm_payout.run_phase.
 CREATE FUNCTION spm_payout_internal.log_phase(run bigint, phase text, nrows bigint, started timestamptz)
@@ -256,9 +293,7 @@ BEGIN
                       FROM (%s) c',
                    part, pid, run, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates, splits));
     GET DIAGNOSTICS n = ROW_COUNT;
-    EXECUTE format('INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals)
-                    SELECT %s, %s, %2$s, c.rep, c.version_id, sum(c.amount), count(*)
-                      FROM spm_payout.%I c GROUP BY c.rep, c.version_id', run, pid, part);
+    PERFORM spm_payout_internal.record_period(run, pid, pid, format('spm_payout.%I', part));
     t := spm_payout_internal.log_phase(run, 'credits', n, t);
 
     -- 2. closed periods whose inputs changed: recomputed in full; the
@@ -267,9 +302,7 @@ BEGIN
         IF to_regclass('pg_temp.spm_recalc') IS NOT NULL THEN DROP TABLE pg_temp.spm_recalc; END IF;
         EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
                        spm_payout_internal.credit_sql(changed, h.override_rates, splits));
-        INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals)
-        SELECT run, pid, c.period_id, c.rep, c.version_id, sum(c.amount), count(*)
-          FROM pg_temp.spm_recalc c GROUP BY c.period_id, c.rep, c.version_id;
+        PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc') FROM unnest(changed) j;
         EXECUTE format($q$
             INSERT INTO spm_payout.%I (period_id, for_period_id, run_id, rep, version_id, source_id, deal,
                                        deal_date, via, from_rep, depth, amount)
@@ -298,10 +331,7 @@ BEGIN
     IF to_regclass('pg_temp.spm_earn') IS NOT NULL THEN DROP TABLE pg_temp.spm_earn; END IF;
     CREATE TEMP TABLE spm_earn ON COMMIT DROP AS
     SELECT * FROM spm_payout_internal.earnings(pid, lower(p.period), lower(p.period)) e
-     WHERE e.credited_to_date <> 0 OR e.active
-        OR EXISTS (SELECT 1 FROM spm_payout.payout_line l JOIN spm_payout.pay_period k ON k.period_id = l.period_id
-                    WHERE l.rep = e.rep AND l.version_id = e.version_id AND k.period <@ e.year_range
-                      AND lower(k.period) < lower(p.period));
+     WHERE e.credited_to_date <> 0 OR e.active OR e.paid_before <> 0;
     SELECT e.rep, pl.name INTO bad FROM pg_temp.spm_earn e JOIN spm_payout.plan pl ON pl.plan_id = e.plan_id
      WHERE e.earned_to_date IS NULL LIMIT 1;
     IF FOUND THEN
@@ -323,16 +353,12 @@ BEGIN
                                             earned_to_date, paid_before, earned)
         SELECT %1$s, %2$s, %2$s, e.rep, e.plan_id, e.version_id, 'commission',
                e.credited, coalesce(lc.late, 0), e.credited_to_date, e.quota_to_date, e.attainment_to_date,
-               e.earned_to_date, coalesce(pb.paid, 0), e.earned_to_date - coalesce(pb.paid, 0)
+               e.earned_to_date, e.paid_before, e.earned_to_date - e.paid_before
           FROM pg_temp.spm_earn e
           LEFT JOIN (SELECT l.rep, l.version_id, sum(l.amount) AS late FROM spm_payout.%3$I l
                       WHERE l.for_period_id <> %2$s GROUP BY 1, 2) lc
-                 ON lc.rep = e.rep AND lc.version_id = e.version_id
-          LEFT JOIN LATERAL (SELECT sum(l.earned) AS paid FROM spm_payout.payout_line l
-                               JOIN spm_payout.pay_period k ON k.period_id = l.period_id
-                              WHERE l.rep = e.rep AND l.version_id = e.version_id AND l.line_kind = 'commission'
-                                AND k.period <@ e.year_range AND lower(k.period) < %4$L::date) pb ON true$q$,
-        run, pid, part, lower(p.period));
+                 ON lc.rep = e.rep AND lc.version_id = e.version_id$q$,
+        run, pid, part);
     GET DIAGNOSTICS n = ROW_COUNT;
 
     -- changed closed periods of earlier plan years: the year is settled

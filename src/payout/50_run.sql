@@ -100,13 +100,12 @@ BEGIN
         END IF;
         CREATE TEMP TABLE spm_stage_check (period_id integer, fingerprint text, changed boolean) ON COMMIT DROP;
         INSERT INTO pg_temp.spm_stage_check
-        SELECT f.period_id, f.fingerprint, false FROM spm_payout_internal.fingerprints(ARRAY[p.period_id], true) f;
-        INSERT INTO pg_temp.spm_stage_check
         SELECT f.period_id, f.fingerprint,
-               f.fingerprint IS DISTINCT FROM (SELECT c.fingerprint FROM spm_payout.period_check c
-                                                WHERE c.for_period_id = f.period_id AND c.period_id <> p.period_id
-                                                ORDER BY c.run_id DESC LIMIT 1)
-          FROM spm_payout_internal.fingerprints(examined, false) f;
+               f.period_id <> p.period_id
+               AND f.fingerprint IS DISTINCT FROM (SELECT c.fingerprint FROM spm_payout.period_check c
+                                                    WHERE c.for_period_id = f.period_id AND c.period_id <> p.period_id
+                                                    ORDER BY c.run_id DESC LIMIT 1)
+          FROM spm_payout_internal.fingerprints(examined || p.period_id) f;
         changed := ARRAY(SELECT c.period_id FROM pg_temp.spm_stage_check c WHERE c.changed);
         IF cardinality(changed) > 0 THEN
             staged := staged + spm_payout_internal.stage_more(changed);
@@ -124,8 +123,15 @@ BEGIN
         IF transaction_timestamp() = statement_timestamp() THEN
             COMMIT;
         END IF;
-        RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg,
-            DETAIL = coalesce(e_detail, ''), HINT = coalesce(e_hint, '');
+        IF coalesce(e_detail, '') = '' AND coalesce(e_hint, '') = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg;
+        ELSIF coalesce(e_hint, '') = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg, DETAIL = e_detail;
+        ELSIF coalesce(e_detail, '') = '' THEN
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg, HINT = e_hint;
+        ELSE
+            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg, DETAIL = e_detail, HINT = e_hint;
+        END IF;
     END IF;
 END $$;
 COMMENT ON PROCEDURE spm_payout.run_payout(text, bigint) IS
@@ -148,7 +154,7 @@ BEGIN
     -- wait for writers of the period's quotas and adjustments, then look again
     PERFORM 1 FROM spm_payout.pay_period pp WHERE pp.period_id = p.period_id FOR UPDATE;
     PERFORM spm_payout_internal.stage('{}');
-    SELECT f.fingerprint INTO fp FROM spm_payout_internal.fingerprints(ARRAY[p.period_id], false) f;
+    SELECT f.fingerprint INTO fp FROM spm_payout_internal.fingerprints(ARRAY[p.period_id]) f;
     PERFORM spm_payout_internal.mark_closed(p.period_id, fp);
 END $$;
 COMMENT ON PROCEDURE spm_payout.close_period(text) IS
