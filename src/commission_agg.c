@@ -79,7 +79,7 @@ spm_commission_trans(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
-	if (!spm_numeric_decode(PG_GETARG_DATUM(1), &a))
+	if (!spm_numeric_decode_arg(PG_GETARG_DATUM(1), &a, FN, "amount", 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: amount must be a finite number, not NaN or infinity", FN)));
