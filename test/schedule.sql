@@ -97,7 +97,7 @@ SELECT throws_ok(format($$SELECT %L::spm.schedule$$,
   'a schedule can nest at most 16 caps and gates', 'text: 17 nested caps');
 SELECT throws_ok(format($$SELECT %L::spm.schedule$$,
     'marginal(' || (SELECT string_agg(i || ': 0.01', ', ') FROM generate_series(0, 1000) i) || ')'),
-  '22023', 'a schedule has at most 1000 tiers, not 1001', 'text: 1001 tiers');
+  '22023', 'a schedule has at most 1000 tiers', 'text: 1001 tiers (stops at point 1001)');
 SELECT throws_ok($$SELECT 'marginal(0: 0.1, 1234567890123456: 0.2)'::spm.schedule$$, '22003',
   'break 2 is out of range: 1234567890123456', 'text: break with 16 integer digits');
 SELECT throws_ok($$SELECT 'marginal(0: 0.1234567890123456)'::spm.schedule$$, '22003',
