@@ -258,11 +258,11 @@ SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 'NaN')$$, '22023',
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', '-Infinity')$$, '22023',
   'amount must be a finite number, not NaN or infinity', 'apply: infinite amount');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 2e38)$$, '22003',
-  'value out of range for spm''s exact arithmetic', 'apply: amount beyond 128 bits');
+  'spm.apply: amount is out of range for spm''s exact arithmetic', 'apply: amount beyond 128 bits');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.7)', 1e38)$$, '22003',
   'value out of range for spm''s exact arithmetic', 'apply: result beyond 128 bits');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 1.0000000000000000000000000000001)$$, '22003',
-  'value out of range for spm''s exact arithmetic', 'apply: amount with 31 decimal places');
+  'spm.apply: amount is out of range for spm''s exact arithmetic', 'apply: amount with 31 decimal places');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 100, -1)$$, '22023',
   'quota must not be negative: -1', 'apply/3: negative quota');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 100, 'NaN')$$, '22023',
