@@ -156,26 +156,35 @@ spm_rescale(int128 v, int from, int to)
 	return spm_mul(v, spm_pow10(to - from));
 }
 
+/* |v| as unsigned: defined for every int128, INT128_MIN included. */
+static inline uint128
+uabs128(int128 v)
+{
+	return v < 0 ? -(uint128) v : (uint128) v;
+}
+
 /*
  * num / den rounded half away from zero: the one rounding rule spm uses
- * where a division cannot be exact (curve interpolation).
+ * where a division cannot be exact (curve interpolation).  Computed on
+ * magnitudes, so no operand (-2^127 included) can overflow; a quotient
+ * beyond int128 is 22003.
  */
 int128
 spm_div_round(int128 num, int128 den)
 {
-	int128		q,
-				r,
-				ar,
-				aden;
+	uint128		un = uabs128(num),
+				ud = uabs128(den),
+				q,
+				r;
 
 	Assert(den != 0);
-	q = num / den;
-	r = num % den;
-	ar = r < 0 ? -r : r;
-	aden = den < 0 ? -den : den;
-	if (ar >= aden - ar)
-		q += ((num < 0) == (den < 0)) ? 1 : -1;
-	return q;
+	q = un / ud;
+	r = un % ud;
+	if (r >= ud - r)			/* 2r >= den without overflowing */
+		q++;
+	if (q > (uint128) SPM_INT128_MAX)
+		spm_report_overflow();
+	return ((num < 0) != (den < 0)) ? -(int128) q : (int128) q;
 }
 
 /*
@@ -227,13 +236,6 @@ udiv_256(uint128 hi, uint128 lo, uint128 den, uint128 *rem)
 	}
 	*rem = r;
 	return q;
-}
-
-/* |v| as unsigned: defined for every int128, INT128_MIN included. */
-static inline uint128
-uabs128(int128 v)
-{
-	return v < 0 ? -(uint128) v : (uint128) v;
 }
 
 /*
