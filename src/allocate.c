@@ -20,6 +20,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 
 #include "args.h"
@@ -121,8 +122,10 @@ spm_credit_rounded_units(Fixed amount, int scale)
  *
  * With X = A at scale max(amount scale, scale) and d the places X has
  * beyond `scale`, floor(X * W_i / T) is computed as q*W_i + (r*W_i) / T
- * with X = q*T + r, so the only product that could overflow is r*W_i < T^2
- * (weights are first divided by their gcd).  The share is that floor
+ * with X = q*T + r, so the only product that can pass 128 bits is r*W_i <
+ * T^2 (weights are first divided by their gcd); it is carried in 256 bits
+ * when it does (spm_mul_divmod), since weights at 30 places make T^2 about
+ * 10^60 while the quotient (r*W_i) / T < W_i always fits.  The share is that floor
  * divided by 10^d; its remainder is the pair (floor mod 10^d, r*W_i mod T),
  * compared lexicographically, which orders exactly like the true remainder
  * X*W_i mod (T*10^d).
@@ -152,6 +155,7 @@ spm_allocate_units(Fixed amount, const Fixed *weights, int n, int scale,
 		wscale = Max(wscale, weights[i].scale);
 	for (i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		w[i] = spm_rescale(weights[i].v, weights[i].scale, wscale);
 		Assert(w[i] >= 0);
 		total = spm_add(total, w[i]);
@@ -165,6 +169,7 @@ spm_allocate_units(Fixed amount, const Fixed *weights, int n, int scale,
 			w[i] /= g;
 		total /= g;
 	}
+	CHECK_FOR_INTERRUPTS();
 
 	a = amount.v < 0 ? -amount.v : amount.v;
 	xscale = Max(amount.scale, scale);
@@ -176,12 +181,17 @@ spm_allocate_units(Fixed amount, const Fixed *weights, int n, int scale,
 
 	for (i = 0; i < n; i++)
 	{
-		int128		rw = spm_mul(r, w[i]);
-		int128		f = spm_add(spm_mul(q, w[i]), rw / total);
+		int128		fq,
+					fr,
+					f;
 
+		CHECK_FOR_INTERRUPTS();
+		if (!spm_mul_divmod(r, w[i], total, &fq, &fr))
+			elog(ERROR, "spm_allocate_units: (r * w) / T does not fit int128");
+		f = spm_add(spm_mul(q, w[i]), fq);
 		shares[i] = f / p;
 		rem[i].hi = f % p;
-		rem[i].lo = rw % total;
+		rem[i].lo = fr;
 		rem[i].pos = i;
 		given += shares[i];
 	}
@@ -192,6 +202,7 @@ spm_allocate_units(Fixed amount, const Fixed *weights, int n, int scale,
 			 (int) left, n);
 	if (left > 0)
 	{
+		CHECK_FOR_INTERRUPTS();
 		qsort(rem, n, sizeof(CreditRemainder), remainder_cmp);
 		for (i = 0; i < (int) left; i++)
 			shares[rem[i].pos] += 1;
@@ -210,7 +221,7 @@ spm_allocate_units(Fixed amount, const Fixed *weights, int n, int scale,
 Datum
 spm_allocate(PG_FUNCTION_ARGS)
 {
-	Fixed		amount = spm_numeric_to_fixed(PG_GETARG_DATUM(0), "amount");
+	Fixed		amount = spm_numeric_arg(PG_GETARG_DATUM(0), "spm.allocate", "amount");
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	int32		scale = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : SPM_CREDIT_DEFAULT_SCALE;
 	Fixed	   *weights;
@@ -221,7 +232,7 @@ spm_allocate(PG_FUNCTION_ARGS)
 	bool		any = false;
 
 	spm_credit_check_scale(scale, NULL);
-	weights = spm_numeric_array(arr, "weights", &n);
+	weights = spm_numeric_array(arr, "spm.allocate", "weights", &n);
 	spm_credit_check_count(n, NULL);
 	if (n == 0)
 		ereport(ERROR,

@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 
@@ -16,10 +17,13 @@
 /*
  * Decode a one-dimensional numeric[] (empty allowed: *n = 0).  Errors:
  * 2202E for more than one dimension, 22023 for a NULL or non-finite
- * element, naming the argument and the 1-based position.
+ * element, 22003 for an element beyond spm's exact range, naming the
+ * argument and the 1-based position (and the SQL function fn, for the
+ * range error, when not NULL).  Checks for interrupts: arrays can hold
+ * millions of weights.
  */
 Fixed *
-spm_numeric_array(ArrayType *a, const char *argname, int *n)
+spm_numeric_array(ArrayType *a, const char *fn, const char *argname, int *n)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -38,11 +42,12 @@ spm_numeric_array(ArrayType *a, const char *argname, int *n)
 	{
 		Fixed		f;
 
+		CHECK_FOR_INTERRUPTS();
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must not contain NULL (element %d is NULL)", argname, i + 1)));
-		if (!spm_numeric_decode(elems[i], &f))
+		if (!spm_numeric_decode_arg(elems[i], &f, fn, argname, i + 1))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must contain finite numbers (element %d is NaN or infinity)",

@@ -9,7 +9,7 @@
 
 #include "fixed.h"
 
-extern Fixed *spm_numeric_array(ArrayType *a, const char *argname, int *n);
+extern Fixed *spm_numeric_array(ArrayType *a, const char *fn, const char *argname, int *n);
 extern void spm_check_same_length(const char *a, int na, const char *b, int nb);
 
 #endif

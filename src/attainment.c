@@ -110,13 +110,19 @@ static Datum
 ratio(Fixed a, Fixed q, int64 times, int64 per)
 {
 	int			s = Max(SPM_RATIO_SCALE, a.scale);
-	int128		num,
+	int128		mult,
 				den;
 
-	/* a / q = a.v * 10^q.scale / (q.v * 10^a.scale); result v = that * 10^s */
-	num = spm_mul(spm_rescale(a.v, a.scale, s + q.scale), times);
+	if (a.v == 0)
+		return spm_fixed_to_numeric(0, s);	/* whatever the scales */
+	/*
+	 * a / q = a.v * 10^q.scale / (q.v * 10^a.scale); result v = that * 10^s.
+	 * a.v times the multiplier may pass 128 bits (an actual at 20 places
+	 * over a quota at 20 places): spm_muldiv_round carries the product.
+	 */
+	mult = spm_mul(spm_pow10_checked(s + q.scale - a.scale), times);
 	den = spm_mul(q.v, per);
-	return spm_fixed_to_numeric(spm_div_round(num, den), s);
+	return spm_fixed_to_numeric(spm_muldiv_round(a.v, mult, den), s);
 }
 
 /*
@@ -127,10 +133,10 @@ ratio(Fixed a, Fixed q, int64 times, int64 per)
 Datum
 spm_attainment(PG_FUNCTION_ARGS)
 {
-	Fixed		a = spm_numeric_to_fixed(PG_GETARG_DATUM(0), "actual");
+	Fixed		a = spm_numeric_arg(PG_GETARG_DATUM(0), "spm.attainment", "actual");
 	Fixed		q;
 
-	if (!spm_quota_arg(PG_GETARG_DATUM(1), &q))
+	if (!spm_quota_arg(PG_GETARG_DATUM(1), "spm.attainment", &q))
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(ratio(a, q, 1, 1));
 }
@@ -144,7 +150,7 @@ spm_attainment(PG_FUNCTION_ARGS)
 Datum
 spm_prorate(PG_FUNCTION_ARGS)
 {
-	Fixed		a = spm_numeric_to_fixed(PG_GETARG_DATUM(0), "amount");
+	Fixed		a = spm_numeric_arg(PG_GETARG_DATUM(0), "spm.prorate", "amount");
 	DateADT		lo,
 				hi;
 	int64		days,
@@ -169,17 +175,18 @@ spm_prorate(PG_FUNCTION_ARGS)
 
 	days = (int64) hi - lo;
 	overlap = overlap_days(fcinfo, 2, lo, hi);
+	/* the product amount * overlap is carried in 256 bits when it must */
 	if (s >= a.scale)
 	{
-		num = spm_mul(spm_rescale(a.v, a.scale, s), overlap);
+		num = spm_mul(spm_pow10_checked(s - a.scale), overlap);
 		den = days;
 	}
 	else
 	{
-		num = spm_mul(a.v, overlap);
+		num = overlap;
 		den = spm_mul(days, spm_pow10(a.scale - s));
 	}
-	PG_RETURN_DATUM(spm_fixed_to_numeric(spm_div_round(num, den), s));
+	PG_RETURN_DATUM(spm_fixed_to_numeric(spm_muldiv_round(a.v, num, den), s));
 }
 
 /*
@@ -192,9 +199,9 @@ spm_prorate(PG_FUNCTION_ARGS)
 Datum
 spm_pace(PG_FUNCTION_ARGS)
 {
-	Fixed		a = spm_numeric_to_fixed(PG_GETARG_DATUM(0), "actual");
+	Fixed		a = spm_numeric_arg(PG_GETARG_DATUM(0), "spm.pace", "actual");
 	Fixed		q;
-	bool		has_quota = spm_quota_arg(PG_GETARG_DATUM(1), &q);
+	bool		has_quota = spm_quota_arg(PG_GETARG_DATUM(1), "spm.pace", &q);
 	DateADT		as_of = PG_GETARG_DATEADT(3);
 	DateADT		lo,
 				hi;
@@ -218,7 +225,7 @@ spm_pace(PG_FUNCTION_ARGS)
 Datum
 spm_ramp(PG_FUNCTION_ARGS)
 {
-	Fixed		q = spm_numeric_to_fixed(PG_GETARG_DATUM(0), "quota");
+	Fixed		q = spm_numeric_arg(PG_GETARG_DATUM(0), "spm.ramp", "quota");
 	int32		month = PG_GETARG_INT32(1);
 	Fixed	   *steps;
 	int			n,
@@ -233,7 +240,7 @@ spm_ramp(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("month_in_role must be at least 1: %d", month)));
-	steps = spm_numeric_array(PG_GETARG_ARRAYTYPE_P(2), "steps", &n);
+	steps = spm_numeric_array(PG_GETARG_ARRAYTYPE_P(2), "spm.ramp", "steps", &n);
 	for (i = 0; i < n; i++)
 	{
 		if (steps[i].v < 0)

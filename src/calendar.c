@@ -175,6 +175,8 @@ month_start(int mi)
 	return date2j(mi / 12, mi % 12 + 1, 1);
 }
 
+static int	cal_year_of(const SpmCalendar *cal, DateADT d);
+
 /*
  * Julian day of the last day of retail fiscal year fy: the chosen weekday
  * nearest the last day of end_month (within 3 days either way; 7 is odd,
@@ -192,13 +194,43 @@ retail_year_end(const SpmCalendar *cal, int fy)
 }
 
 /*
- * The fiscal year holding d, named by the year it ends in.  Month-based:
- * the year whose last month is the fiscal year's twelfth.  Retail: first
- * guess from the month, then one step either way, since a year end lies
- * within 6 days of the end of its month.
+ * A date inside years 1..9999 whose fiscal year lies outside them
+ * (9999-12-31 with a year starting in February is in FY10000; 0001-01-01
+ * before the first retail year end of a December calendar is in FY0).
+ * Labels and period lists exist only for fiscal years 1..9999, so such a
+ * date is refused with 22008 rather than given a label ('FY10000') that
+ * spm.fiscal_periods would then refuse.
+ */
+static void
+report_year_out_of_range(DateADT d, int fy)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
+			 errmsg("date %s falls in fiscal year %d, outside the supported fiscal years %d to %d",
+					DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d))),
+					fy, SPM_MIN_YEAR, SPM_MAX_YEAR)));
+}
+
+/*
+ * The fiscal year holding d, named by the year it ends in; 22008 when that
+ * is outside 1..9999.  Month-based: the year whose last month is the
+ * fiscal year's twelfth.  Retail: first guess from the month, then one
+ * step either way, since a year end lies within 6 days of the end of its
+ * month.
  */
 int
 spm_cal_year_of(const SpmCalendar *cal, DateADT d)
+{
+	int			fy = cal_year_of(cal, d);
+
+	if (fy < SPM_MIN_YEAR || fy > SPM_MAX_YEAR)
+		report_year_out_of_range(d, fy);
+	return fy;
+}
+
+/* spm_cal_year_of without the range check. */
+static int
+cal_year_of(const SpmCalendar *cal, DateADT d)
 {
 	int			j = JDAY(d),
 				y,

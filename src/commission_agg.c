@@ -79,7 +79,7 @@ spm_commission_trans(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
-	if (!spm_numeric_decode(PG_GETARG_DATUM(1), &a))
+	if (!spm_numeric_decode_arg(PG_GETARG_DATUM(1), &a, FN, "amount", 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: amount must be a finite number, not NaN or infinity", FN)));
@@ -221,7 +221,8 @@ spm_commission_deserialize(PG_FUNCTION_ARGS)
 	st->plan.quota.scale = pq_getmsgint(&buf, 4);
 	st->plan.quota.v = spm_recv_int128(&buf);
 	if (st->scale < 0 || st->scale > SPM_MAX_SCALE || st->count < 0 ||
-		st->plan.quota.scale < 0 || st->plan.quota.scale > SPM_MAX_SCALE)
+		st->plan.quota.scale < 0 || st->plan.quota.scale > SPM_MAX_SCALE ||
+		st->plan.quota.v < 0)
 		corrupt("field out of range");
 
 	if (st->plan.set && !st->plan.sched_null)

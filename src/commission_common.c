@@ -99,7 +99,7 @@ spm_plan_args_check(SpmPlanArgs *pa, const char *fn,
 		{
 			pa->quota_null = quota_null;
 			if (!quota_null)
-				pa->quota_zero = !spm_quota_arg(quota, &pa->quota);
+				pa->quota_zero = !spm_quota_arg(quota, fn, &pa->quota);
 		}
 		return;
 	}
@@ -117,7 +117,7 @@ spm_plan_args_check(SpmPlanArgs *pa, const char *fn,
 			report_mixed(fn, "quota");
 		if (!quota_null)
 		{
-			bool		nonzero = spm_quota_arg(quota, &q);
+			bool		nonzero = spm_quota_arg(quota, fn, &q);
 
 			if (nonzero == pa->quota_zero ||
 				(nonzero && (q.v != pa->quota.v || q.scale != pa->quota.scale)))

@@ -194,7 +194,7 @@ float8_to_fixed(double x, Fixed *out)
 		return;
 	/* tiny or huge magnitudes: rare, so let numeric do it (one palloc) */
 	n = DirectFunctionCall1(float8_numeric, Float8GetDatum(x));
-	if (!spm_numeric_decode(n, out))
+	if (!spm_numeric_decode_arg(n, out, FN, "amount", 0))
 		elog(ERROR, "float8_numeric returned a non-finite numeric");
 	pfree(DatumGetPointer(n));
 }

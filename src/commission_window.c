@@ -62,7 +62,7 @@ spm_commission_increment(PG_FUNCTION_ARGS)
 	if (anull || spm_plan_args_give_null(&st->plan))
 		PG_RETURN_NULL();
 
-	if (!spm_numeric_decode(amount, &a))
+	if (!spm_numeric_decode_arg(amount, &a, FN, "amount", 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: amount must be a finite number, not NaN or infinity", FN)));

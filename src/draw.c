@@ -56,7 +56,7 @@ spm_draw_amount(const char *fn, const char *argname, bool isnull, Datum d)
 {
 	Fixed		f = {0, 0};
 
-	if (!isnull && !spm_numeric_decode(d, &f))
+	if (!isnull && !spm_numeric_decode_arg(d, &f, fn, argname, 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: %s must be a finite number, not NaN or infinity", fn, argname)));

@@ -100,7 +100,10 @@ history_push(MemoryContext ctx, History *h, Fixed f)
 		int64		i;
 
 		for (i = 0; i < h->n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			h->v[i] = spm_rescale(h->v[i], h->scale, f.scale);
+		}
 		h->scale = f.scale;
 	}
 	h->v[h->n++] = spm_rescale(f.v, f.scale, h->scale);
@@ -318,6 +321,7 @@ within_budget(const BudgetState *st, const int128 *earned, int w, int128 d, int1
 
 		for (i = st->rep_start[r]; i < end; i++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			in.earned.v = earned[i];
 			spm_draw_step(&lg, &in, &line);
 			cost = spm_add(cost, line.forgiven);
@@ -362,6 +366,7 @@ spm_draw_calibrate_budget_final(PG_FUNCTION_ARGS)
 	earned = palloc_extended(st->h.n * sizeof(int128), MCXT_ALLOC_HUGE);
 	for (i = 0; i < st->h.n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		earned[i] = spm_rescale(st->h.v[i], st->h.scale, w);
 		if (earned[i] > 0)
 			sum_p = spm_add(sum_p, earned[i]);

@@ -21,9 +21,9 @@
  * NULL, as docs/schedules.md says), an error for negative or non-finite quotas.
  */
 bool
-spm_quota_arg(Datum d, Fixed *q)
+spm_quota_arg(Datum d, const char *fn, Fixed *q)
 {
-	*q = spm_normalize(spm_numeric_to_fixed(d, "quota"));
+	*q = spm_normalize(spm_numeric_arg(d, fn, "quota"));
 	if (q->v < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -113,14 +113,19 @@ eval_retroactive(const SpmEval *ev, int128 x)
 	return k < 0 ? 0 : spm_mul(ev->py[k], x);
 }
 
-/* E(x) for a curve, result at sy; the slope goes on past the last point. */
+/*
+ * E(x) for a curve, result at sy; the slope goes on past the last point.
+ * The product (x - x_a) * (y_b - y_a) is only an intermediate: it can pass
+ * 128 bits on realistic inputs (a total at 16 places on a curve to 5000),
+ * so spm_muldiv_round carries it in 256 bits when it must; only the
+ * rounded quotient has to fit.
+ */
 static int128
 eval_curve(const SpmEval *ev, int128 x)
 {
 	int			n = ev->s->npoints,
 				a = -1,
 				i;
-	int128		num;
 
 	for (i = 0; i < n && ev->px[i] <= x; i++)
 		a = i;
@@ -131,8 +136,10 @@ eval_curve(const SpmEval *ev, int128 x)
 	if (a == n - 1)
 		a = n - 2;
 	/* (x - x_a) * (y_b - y_a) / (x_b - x_a): sx * sy / sx = sy */
-	num = spm_mul(spm_sub(x, ev->px[a]), spm_sub(ev->py[a + 1], ev->py[a]));
-	return spm_add(ev->py[a], spm_div_round(num, spm_sub(ev->px[a + 1], ev->px[a])));
+	return spm_add(ev->py[a],
+				   spm_muldiv_round(spm_sub(x, ev->px[a]),
+									spm_sub(ev->py[a + 1], ev->py[a]),
+									spm_sub(ev->px[a + 1], ev->px[a])));
 }
 
 /*

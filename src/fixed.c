@@ -64,6 +64,19 @@ spm_pow10(int k)
 }
 
 /*
+ * 10^k where k comes from user-controlled scales: 22003 past 10^38
+ * instead of spm_pow10's internal error.
+ */
+int128
+spm_pow10_checked(int k)
+{
+	Assert(k >= 0);
+	if (k > 38)
+		spm_report_overflow();
+	return spm_pow10(k);
+}
+
+/*
  * One message for every overflow, so users learn the single rule: spm's
  * exact arithmetic holds about 38 significant digits.
  */
@@ -78,6 +91,29 @@ spm_report_overflow(void)
 			 errhint("Round amounts and parameters to fewer decimal places.")));
 }
 
+/*
+ * The overflow of one argument, named: "spm.apply: amount is out of range
+ * for spm's exact arithmetic", or "... weights element 2 is ..." when elem
+ * > 0.  fn may be NULL (the message then starts with the argument); what
+ * NULL falls back to the unnamed message.
+ */
+void
+spm_report_arg_overflow(const char *fn, const char *what, int elem)
+{
+	if (what == NULL)
+		spm_report_overflow();
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 elem > 0
+			 ? errmsg("%s%s%s element %d is out of range for spm's exact arithmetic",
+					  fn ? fn : "", fn ? ": " : "", what, elem)
+			 : errmsg("%s%s%s is out of range for spm's exact arithmetic",
+					  fn ? fn : "", fn ? ": " : "", what),
+			 errdetail("spm computes exactly in 128-bit fixed point: about 38 significant digits, at most %d decimal places.",
+					   SPM_MAX_SCALE)));
+}
+
+/* Checked int128 arithmetic: 22003 instead of a wrapped value. */
 int128
 spm_add(int128 a, int128 b)
 {
@@ -120,26 +156,153 @@ spm_rescale(int128 v, int from, int to)
 	return spm_mul(v, spm_pow10(to - from));
 }
 
+/* |v| as unsigned: defined for every int128, INT128_MIN included. */
+static inline uint128
+uabs128(int128 v)
+{
+	return v < 0 ? -(uint128) v : (uint128) v;
+}
+
 /*
  * num / den rounded half away from zero: the one rounding rule spm uses
- * where a division cannot be exact (curve interpolation).
+ * where a division cannot be exact (curve interpolation).  Computed on
+ * magnitudes, so no operand (-2^127 included) can overflow; a quotient
+ * beyond int128 is 22003.
  */
 int128
 spm_div_round(int128 num, int128 den)
 {
-	int128		q,
-				r,
-				ar,
-				aden;
+	uint128		un = uabs128(num),
+				ud = uabs128(den),
+				q,
+				r;
 
 	Assert(den != 0);
-	q = num / den;
-	r = num % den;
-	ar = r < 0 ? -r : r;
-	aden = den < 0 ? -den : den;
-	if (ar >= aden - ar)
-		q += ((num < 0) == (den < 0)) ? 1 : -1;
+	q = un / ud;
+	r = un % ud;
+	if (r >= ud - r)			/* 2r >= den without overflowing */
+		q++;
+	if (q > (uint128) SPM_INT128_MAX)
+		spm_report_overflow();
+	return ((num < 0) != (den < 0)) ? -(int128) q : (int128) q;
+}
+
+/*
+ * The full 256-bit product of two unsigned 128-bit values, as (hi, lo):
+ * schoolbook multiplication on 64-bit limbs.  Only the slow paths of
+ * spm_muldiv_round and spm_mul_divmod use it.
+ */
+static void
+umul_256(uint128 a, uint128 b, uint128 *hi, uint128 *lo)
+{
+	uint128		a0 = (uint64) a,
+				a1 = a >> 64,
+				b0 = (uint64) b,
+				b1 = b >> 64;
+	uint128		p00 = a0 * b0,
+				p01 = a0 * b1,
+				p10 = a1 * b0,
+				p11 = a1 * b1;
+	uint128		mid = (p00 >> 64) + (uint64) p01 + (uint64) p10;
+
+	*lo = (mid << 64) | (uint64) p00;
+	*hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+}
+
+/*
+ * (hi, lo) / den for a 256-bit dividend whose quotient fits 128 bits
+ * (hi < den): restoring long division, one bit per step.  128 steps of
+ * 128-bit shifts and compares: slow next to a hardware divide, but it only
+ * runs when a product does not fit 128 bits, which money never needs.
+ */
+static uint128
+udiv_256(uint128 hi, uint128 lo, uint128 den, uint128 *rem)
+{
+	uint128		q = 0,
+				r = hi;
+	int			i;
+
+	Assert(hi < den);
+	for (i = 127; i >= 0; i--)
+	{
+		bool		carry = (r >> 127) != 0;
+
+		r = (r << 1) | ((lo >> i) & 1);
+		if (carry || r >= den)
+		{
+			r -= den;
+			q |= ((uint128) 1) << i;
+		}
+	}
+	*rem = r;
 	return q;
+}
+
+/*
+ * a * b / c rounded half away from zero, c != 0, where the product a * b
+ * may exceed 128 bits but the result must not (22003 if it does).  Curve
+ * interpolation, attainment and prorate divide a product: the product is an
+ * intermediate that needs no range of its own, only the final quotient
+ * does.  Fast path: the product fits, one multiply and one division.
+ */
+int128
+spm_muldiv_round(int128 a, int128 b, int128 c)
+{
+	int128		p;
+	uint128		hi,
+				lo,
+				uc,
+				q,
+				r;
+	bool		neg;
+
+	Assert(c != 0);
+	if (likely(!__builtin_mul_overflow(a, b, &p)))
+		return spm_div_round(p, c);
+	neg = ((a < 0) != (b < 0)) != (c < 0);
+	uc = uabs128(c);
+	umul_256(uabs128(a), uabs128(b), &hi, &lo);
+	if (hi >= uc)
+		spm_report_overflow();
+	q = udiv_256(hi, lo, uc, &r);
+	if (r >= uc - r)			/* 2r >= c without overflowing */
+		q++;
+	if (q > (uint128) SPM_INT128_MAX)
+		spm_report_overflow();
+	return neg ? -(int128) q : (int128) q;
+}
+
+/*
+ * floor(a * b / c) and (a * b) mod c for a, b >= 0 and c > 0, the product
+ * possibly beyond 128 bits; false if the quotient does not fit int128.
+ * The largest-remainder allocation needs the exact remainder, so it cannot
+ * use a rounded division.
+ */
+bool
+spm_mul_divmod(int128 a, int128 b, int128 c, int128 *q, int128 *r)
+{
+	int128		p;
+	uint128		hi,
+				lo,
+				uq,
+				ur;
+
+	Assert(a >= 0 && b >= 0 && c > 0);
+	if (likely(!__builtin_mul_overflow(a, b, &p)))
+	{
+		*q = p / c;
+		*r = p % c;
+		return true;
+	}
+	umul_256((uint128) a, (uint128) b, &hi, &lo);
+	if (hi >= (uint128) c)
+		return false;
+	uq = udiv_256(hi, lo, (uint128) c, &ur);
+	if (uq > (uint128) SPM_INT128_MAX)
+		return false;
+	*q = (int128) uq;
+	*r = (int128) ur;
+	return true;
 }
 
 /* Strip trailing decimal zeros: 0.050 becomes 0.05 (v=5, scale=2). */
@@ -158,11 +321,14 @@ spm_normalize(Fixed f)
 
 /*
  * Decode a numeric datum into v / 10^scale with scale = the value's display
- * scale.  Returns false for NaN and infinities.  Reads the varlena in place
- * (short or long header) and allocates nothing unless the datum is toasted.
+ * scale.  Returns SPM_DECODE_OK, SPM_DECODE_NONFINITE for NaN and
+ * infinities, or SPM_DECODE_RANGE for a finite value beyond int128 or with
+ * more than SPM_MAX_SCALE significant decimal places; raises nothing, so
+ * each caller words its own error.  Reads the varlena in place (short or
+ * long header) and allocates nothing unless the datum is toasted.
  */
-bool
-spm_numeric_decode(Datum d, Fixed *out)
+int
+spm_numeric_decode_try(Datum d, Fixed *out)
 {
 	struct varlena *p = (struct varlena *) DatumGetPointer(d);
 	const char *data;
@@ -185,7 +351,7 @@ spm_numeric_decode(Datum d, Fixed *out)
 	memcpy(&hdr, data, sizeof(uint16));
 
 	if ((hdr & SPM_NUMERIC_SIGN_MASK) == SPM_NUMERIC_SPECIAL)
-		return false;
+		return SPM_DECODE_NONFINITE;
 	if ((hdr & SPM_NUMERIC_SIGN_MASK) == SPM_NUMERIC_SHORT)
 	{
 		neg = (hdr & SPM_SHORT_SIGN_MASK) != 0;
@@ -211,7 +377,7 @@ spm_numeric_decode(Datum d, Fixed *out)
 	{
 		out->v = 0;
 		out->scale = Min(dscale, SPM_MAX_SCALE);
-		return true;
+		return SPM_DECODE_OK;
 	}
 
 	/* decimal exponent of the last stored base-10000 digit */
@@ -229,27 +395,42 @@ spm_numeric_decode(Datum d, Fixed *out)
 			need--;
 		}
 		if (need > SPM_MAX_SCALE)
-			spm_report_overflow();
+			return SPM_DECODE_RANGE;
 		dscale = Max(need, 0);
 	}
 	shift = last_exp + dscale;	/* >= -3: digits past dscale are zero */
 
 	if (ndigits + (shift > 0 ? (shift + 3) / 4 : 0) > 9)
 	{
-		/* may not fit: accumulate with overflow checks */
+		/*
+		 * May not fit: accumulate with overflow checks.  The first digit is
+		 * not zero, so weight 10 means at least 10^40, beyond int128; and a
+		 * shift past 10^38 is refused before spm_pow10 is asked for it
+		 * (|x| >= 1e40 used to reach spm_pow10 out of its range: XX000).
+		 */
+		if (weight > 9)
+			return SPM_DECODE_RANGE;
 		acc = 0;
 		for (i = 0; i < ndigits; i++)
 		{
 			int16		dg;
+			int64		m;
 
 			memcpy(&dg, digp + i * sizeof(int16), sizeof(int16));
 			if (i == ndigits - 1 && shift < 0)
-				acc = spm_add(spm_mul(acc, pow10_small[4 + shift]), dg / pow10_small[-shift]);
+			{
+				m = pow10_small[4 + shift];
+				dg = dg / pow10_small[-shift];
+			}
 			else
-				acc = spm_add(spm_mul(acc, SPM_NBASE), dg);
+				m = SPM_NBASE;
+			if (__builtin_mul_overflow(acc, (int128) m, &acc) ||
+				__builtin_add_overflow(acc, (int128) dg, &acc))
+				return SPM_DECODE_RANGE;
 		}
-		if (shift > 0)
-			acc = spm_mul(acc, spm_pow10(shift));
+		if (shift > 0 &&
+			(shift > 38 || __builtin_mul_overflow(acc, spm_pow10(shift), &acc)))
+			return SPM_DECODE_RANGE;
 	}
 	else
 	{
@@ -283,19 +464,37 @@ spm_numeric_decode(Datum d, Fixed *out)
 
 	out->v = neg ? -acc : acc;
 	out->scale = dscale;
-	return true;
+	return SPM_DECODE_OK;
+}
+
+/*
+ * spm_numeric_decode_try for an argument: false for NaN and infinities,
+ * 22003 naming the argument (see spm_report_arg_overflow) when out of
+ * range.
+ */
+bool
+spm_numeric_decode_arg(Datum d, Fixed *out, const char *fn, const char *what,
+					   int elem)
+{
+	int			rc = spm_numeric_decode_try(d, out);
+
+	if (likely(rc == SPM_DECODE_OK))
+		return true;
+	if (rc == SPM_DECODE_RANGE)
+		spm_report_arg_overflow(fn, what, elem);
+	return false;
 }
 
 /*
  * Decode a numeric argument that must be finite; `what` names it in the
- * error a caller sees.
+ * errors a caller sees, prefixed with the SQL function fn when not NULL.
  */
 Fixed
-spm_numeric_to_fixed(Datum d, const char *what)
+spm_numeric_arg(Datum d, const char *fn, const char *what)
 {
 	Fixed		f;
 
-	if (!spm_numeric_decode(d, &f))
+	if (!spm_numeric_decode_arg(d, &f, fn, what, 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a finite number, not NaN or infinity", what)));

@@ -71,6 +71,8 @@ typedef struct SpmScheduleSpec
 extern SpmSchedule *spm_schedule_build(const SpmScheduleSpec *spec);
 extern void spm_schedule_unpack(const SpmSchedule *s, SpmScheduleSpec *spec);
 extern void spm_spec_add_wrap(SpmScheduleSpec *spec, int kind, Fixed value);
+extern void spm_check_wrap_depth(int nwraps);
+extern void spm_check_npoints(int base, int n, int where);
 extern const char *spm_base_name(int base);
 extern const char *spm_wrap_name(int kind);
 
@@ -95,6 +97,6 @@ extern void spm_eval_init(SpmEval *ev, const SpmSchedule *s, int xin_scale,
 						  const Fixed *quota, MemoryContext mcxt);
 extern int128 spm_eval_at(const SpmEval *ev, int128 x);
 extern Fixed spm_apply_fixed(const SpmSchedule *s, Fixed x, const Fixed *quota);
-extern bool spm_quota_arg(Datum d, Fixed *q);
+extern bool spm_quota_arg(Datum d, const char *fn, Fixed *q);
 
 #endif

@@ -47,8 +47,14 @@ static Fixed
 check_param(Fixed f, const char *what, int index)
 {
 	f = spm_normalize(f);
+	/*
+	 * |v| as unsigned: binary input can carry -2^127, whose negation as
+	 * int128 is undefined (it used to pass this check and print as text
+	 * that text input refuses).
+	 */
 	if (f.scale > SPM_PARAM_MAX_SCALE ||
-		(f.v < 0 ? -f.v : f.v) >= spm_pow10(SPM_PARAM_MAX_INT + f.scale))
+		(f.v < 0 ? -(uint128) f.v : (uint128) f.v) >=
+		(uint128) spm_pow10(SPM_PARAM_MAX_INT + f.scale))
 	{
 		char	   *txt = spm_fixed_to_cstring(f.v, f.scale);
 
@@ -62,14 +68,48 @@ check_param(Fixed f, const char *what, int index)
 	return f;
 }
 
+/*
+ * The nesting limit, for parsers to check while descending: nwraps is the
+ * number of caps and gates around the node about to be parsed, the new one
+ * included.  Checking before recursing bounds the parsers' stack and work
+ * by the limit, not by the input's depth.
+ */
+void
+spm_check_wrap_depth(int nwraps)
+{
+	if (nwraps > SPM_MAX_WRAPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a schedule can nest at most %d caps and gates", SPM_MAX_WRAPS)));
+}
+
+/*
+ * The point limit, one message for every entry point: n is the number of
+ * tiers or points when known, or -1 from a parser that stopped at point
+ * SPM_MAX_POINTS + 1 (then `where`, the character it starts at, is given).
+ */
+void
+spm_check_npoints(int base, int n, int where)
+{
+	const char *what = base == SPM_CURVE ? "points" : "tiers";
+
+	if (n >= 0 && n <= SPM_MAX_POINTS)
+		return;
+	if (n >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a schedule has at most %d %s, not %d", SPM_MAX_POINTS, what, n)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("a schedule has at most %d %s", SPM_MAX_POINTS, what),
+			 errdetail("Point %d starts at character %d.", SPM_MAX_POINTS + 1, where)));
+}
+
 /* Add a cap or gate around the spec, checking the nesting limit. */
 void
 spm_spec_add_wrap(SpmScheduleSpec *spec, int kind, Fixed value)
 {
-	if (spec->nwraps >= SPM_MAX_WRAPS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a schedule can nest at most %d caps and gates", SPM_MAX_WRAPS)));
+	spm_check_wrap_depth(spec->nwraps + 1);
 	spec->wkind[spec->nwraps] = kind;
 	spec->wval[spec->nwraps] = value;
 	spec->nwraps++;
@@ -104,11 +144,7 @@ spm_schedule_build(const SpmScheduleSpec *spec)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg(tiers ? "a tiered schedule needs at least one tier"
 						: "a curve needs at least one point")));
-	if (n > SPM_MAX_POINTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a schedule has at most %d %s, not %d", SPM_MAX_POINTS,
-						tiers ? "tiers" : "points", n)));
+	spm_check_npoints(spec->base, n, 0);
 	if (spec->nwraps > SPM_MAX_WRAPS)
 		elog(ERROR, "too many schedule wrappers");
 

@@ -20,6 +20,7 @@
 
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 
 #include "schedule.h"
 
@@ -130,8 +131,13 @@ read_number(Parser *ps)
 	return f;
 }
 
-static void parse_schedule(Parser *ps, SpmScheduleSpec *spec);
+static void parse_schedule(Parser *ps, SpmScheduleSpec *spec, int depth);
 
+/*
+ * The points of a base rule.  The point limit is checked as each point
+ * starts, so an over-long literal costs at most SPM_MAX_POINTS points of
+ * memory, not one per point it holds.
+ */
 static void
 parse_base(Parser *ps, SpmScheduleSpec *spec, int base)
 {
@@ -145,6 +151,12 @@ parse_base(Parser *ps, SpmScheduleSpec *spec, int base)
 	expect(ps, '(', "\"(\"");
 	for (;;)
 	{
+		CHECK_FOR_INTERRUPTS();
+		if (spec->npoints == SPM_MAX_POINTS)
+		{
+			skip_ws(ps);
+			spm_check_npoints(base, -1, (int) (ps->p - ps->input) + 1);
+		}
 		if (spec->npoints == cap)
 		{
 			cap *= 2;
@@ -165,11 +177,20 @@ parse_base(Parser *ps, SpmScheduleSpec *spec, int base)
 	ps->p++;
 }
 
+/*
+ * One node; depth is the number of caps and gates around it.  The nesting
+ * limit is checked before descending into a wrapper, so recursion is
+ * bounded by SPM_MAX_WRAPS whatever the input ('cap(' * 200000 used to
+ * overflow the stack).
+ */
 static void
-parse_schedule(Parser *ps, SpmScheduleSpec *spec)
+parse_schedule(Parser *ps, SpmScheduleSpec *spec, int depth)
 {
 	const char *w;
-	int			len = read_word(ps, &w);
+	int			len;
+
+	check_stack_depth();
+	len = read_word(ps, &w);
 
 #define IS(word) (len == strlen(word) && pg_strncasecmp(w, word, len) == 0)
 	if (IS("marginal"))
@@ -183,8 +204,9 @@ parse_schedule(Parser *ps, SpmScheduleSpec *spec)
 		int			kind = IS("cap") ? SPM_CAP : SPM_GATE;
 		Fixed		v;
 
+		spm_check_wrap_depth(depth + 1);
 		expect(ps, '(', "\"(\"");
-		parse_schedule(ps, spec);
+		parse_schedule(ps, spec, depth + 1);
 		expect(ps, ',', "\",\"");
 		v = read_number(ps);
 		expect(ps, ')', "\")\"");
@@ -207,7 +229,7 @@ spm_schedule_in(PG_FUNCTION_ARGS)
 	SpmScheduleSpec spec;
 
 	memset(&spec, 0, sizeof(spec));
-	parse_schedule(&ps, &spec);
+	parse_schedule(&ps, &spec, 0);
 	skip_ws(&ps);
 	if (*ps.p != '\0')
 		syntax_error(&ps, "end of input");

@@ -19,7 +19,8 @@ PG_FUNCTION_INFO_V1(spm_schedule_ne);
 
 /* Shared body of spm.tiers and spm.curve: two paired numeric arrays. */
 static SpmSchedule *
-build_points(FunctionCallInfo fcinfo, int base, const char *xname, const char *yname)
+build_points(FunctionCallInfo fcinfo, int base, const char *fn,
+			 const char *xname, const char *yname)
 {
 	SpmScheduleSpec spec;
 	int			nx,
@@ -27,8 +28,8 @@ build_points(FunctionCallInfo fcinfo, int base, const char *xname, const char *y
 
 	memset(&spec, 0, sizeof(spec));
 	spec.base = base;
-	spec.xs = spm_numeric_array(PG_GETARG_ARRAYTYPE_P(0), xname, &nx);
-	spec.ys = spm_numeric_array(PG_GETARG_ARRAYTYPE_P(1), yname, &ny);
+	spec.xs = spm_numeric_array(PG_GETARG_ARRAYTYPE_P(0), fn, xname, &nx);
+	spec.ys = spm_numeric_array(PG_GETARG_ARRAYTYPE_P(1), fn, yname, &ny);
 	spm_check_same_length(xname, nx, yname, ny);
 	spec.npoints = nx;
 	return spm_schedule_build(&spec);
@@ -54,38 +55,38 @@ spm_tiers(PG_FUNCTION_ARGS)
 					 errmsg("unknown tier mode \"%s\"", mode),
 					 errhint("mode must be 'marginal' or 'retroactive'.")));
 	}
-	PG_RETURN_POINTER(build_points(fcinfo, base, "breaks", "rates"));
+	PG_RETURN_POINTER(build_points(fcinfo, base, "spm.tiers", "breaks", "rates"));
 }
 
 /* spm.curve(xs, ys) */
 Datum
 spm_curve(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(build_points(fcinfo, SPM_CURVE, "xs", "ys"));
+	PG_RETURN_POINTER(build_points(fcinfo, SPM_CURVE, "spm.curve", "xs", "ys"));
 }
 
 /* Shared body of spm.cap and spm.gate: wrap an existing schedule. */
 static Datum
-wrap(FunctionCallInfo fcinfo, int kind, const char *what)
+wrap(FunctionCallInfo fcinfo, int kind, const char *fn, const char *what)
 {
 	SpmSchedule *s = PG_GETARG_SPM_SCHEDULE(0);
 	SpmScheduleSpec spec;
 
 	spm_schedule_unpack(s, &spec);
-	spm_spec_add_wrap(&spec, kind, spm_numeric_to_fixed(PG_GETARG_DATUM(1), what));
+	spm_spec_add_wrap(&spec, kind, spm_numeric_arg(PG_GETARG_DATUM(1), fn, what));
 	PG_RETURN_POINTER(spm_schedule_build(&spec));
 }
 
 Datum
 spm_cap(PG_FUNCTION_ARGS)
 {
-	return wrap(fcinfo, SPM_CAP, "cap maximum");
+	return wrap(fcinfo, SPM_CAP, "spm.cap", "cap maximum");
 }
 
 Datum
 spm_gate(PG_FUNCTION_ARGS)
 {
-	return wrap(fcinfo, SPM_GATE, "gate threshold");
+	return wrap(fcinfo, SPM_GATE, "spm.gate", "gate threshold");
 }
 
 /* spm.apply(s, x [, quota]): E(x), or quota * E(x / quota). */
@@ -93,13 +94,13 @@ Datum
 spm_apply(PG_FUNCTION_ARGS)
 {
 	SpmSchedule *s = PG_GETARG_SPM_SCHEDULE(0);
-	Fixed		x = spm_numeric_to_fixed(PG_GETARG_DATUM(1), "amount");
+	Fixed		x = spm_numeric_arg(PG_GETARG_DATUM(1), "spm.apply", "amount");
 	Fixed		q,
 				r;
 
 	if (PG_NARGS() > 2)
 	{
-		if (!spm_quota_arg(PG_GETARG_DATUM(2), &q))
+		if (!spm_quota_arg(PG_GETARG_DATUM(2), "spm.apply", &q))
 			PG_RETURN_NULL();
 		r = spm_apply_fixed(s, x, &q);
 	}

@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/memutils.h"
 #include "windowapi.h"
 
@@ -72,6 +73,7 @@ split_partition(WindowObject winobj, FunctionCallInfo fcinfo, SplitState *st)
 					isout;
 		Datum		d;
 
+		CHECK_FOR_INTERRUPTS();	/* a partition can hold millions of rows */
 		if (i == 0 || !amount_const)
 		{
 			Fixed		a = {0, 0};
@@ -79,7 +81,7 @@ split_partition(WindowObject winobj, FunctionCallInfo fcinfo, SplitState *st)
 			d = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
 			if (!isnull)
 			{
-				if (!spm_numeric_decode(d, &a))
+				if (!spm_numeric_decode_arg(d, &a, FN, "amount", 0))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("%s: amount must be a finite number, not NaN or infinity", FN)));
@@ -114,7 +116,7 @@ split_partition(WindowObject winobj, FunctionCallInfo fcinfo, SplitState *st)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: weight must not be NULL (row %lld of the partition)",
 							FN, (long long) (i + 1))));
-		if (!spm_numeric_decode(d, &weights[i]))
+		if (!spm_numeric_decode_arg(d, &weights[i], FN, "weight", 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: weight must be a finite number (row %lld of the partition is NaN or infinity)",

@@ -126,8 +126,9 @@ SELECT results_eq($$SELECT m, spm.fiscal_year('2025-06-15', m) FROM generate_ser
                   $$VALUES (1, 2025), (2, 2026), (3, 2026), (4, 2026), (5, 2026), (6, 2026),
                            (7, 2025), (8, 2025), (9, 2025), (10, 2025), (11, 2025), (12, 2025)$$,
                   'fiscal_year: named by the year it ends in, by hand');
-SELECT is(spm.fiscal_period('9999-12-31', 'year', 2), '[9999-02-01,10000-02-01)'::daterange,
-          'fiscal_period: the last accepted date');
+-- FY9999 from February is 9998-02-01 .. 9999-01-31; later dates are in FY10000 (22008)
+SELECT is(spm.fiscal_period('9999-01-31', 'year', 2), '[9998-02-01,9999-02-01)'::daterange,
+          'fiscal_period: the last accepted date with years from February');
 SELECT is(spm.fiscal_label('0001-01-01', 'quarter', 2), 'FY0001-Q4', 'fiscal_label: the first accepted date');
 SELECT results_eq($$SELECT label FROM spm.fiscal_periods(2026, 'half', 10)$$,
                   $$VALUES ('FY2026-H1'), ('FY2026-H2')$$, 'fiscal_periods: halves in order');

@@ -56,7 +56,7 @@ SELECT throws_ok($$SELECT spm.commission(1e37::float8, 'marginal(0: 0.1)') FROM 
   '22003', 'value out of range for spm''s exact arithmetic', 'float: a sum beyond 128 bits');
 -- 1.5e-30 is 0.0000000000000000000000000000015: 31 decimal places, spm keeps 30
 SELECT throws_ok($$SELECT spm.commission(1.5e-30::float8, 'marginal(0: 1)')$$,
-  '22003', 'value out of range for spm''s exact arithmetic', 'float: more than 30 decimal places');
+  '22003', 'spm.commission: amount is out of range for spm''s exact arithmetic', 'float: more than 30 decimal places');
 
 ------------------------------------------------------------------------------
 -- 2. NULLs

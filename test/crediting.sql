@@ -42,9 +42,11 @@ SELECT throws_ok($$SELECT spm.allocate(10, '{1}', -1)$$, '22023',
 SELECT throws_ok($$SELECT spm.allocate(1e30, '{1}', 30)$$, '22003',
     'value out of range for spm''s exact arithmetic', 'allocate: amount too large at that scale');
 SELECT throws_ok($$SELECT spm.allocate(1e39, '{1}')$$, '22003',
-    'value out of range for spm''s exact arithmetic', 'allocate: amount beyond 38 digits');
-SELECT throws_ok($$SELECT spm.allocate(1, '{99999999999999999999999999999999999999,1}')$$, '22003',
-    'value out of range for spm''s exact arithmetic', 'allocate: amount units times weight beyond int128');
+    'spm.allocate: amount is out of range for spm''s exact arithmetic', 'allocate: amount beyond 38 digits');
+-- 100 cents * (10^38 - 1) / 10^38 is carried in 256 bits: 99 cents, remainder
+-- 10^38 - 100 against 100 for the second weight, so the left-over cent goes first
+SELECT is(spm.allocate(1, '{99999999999999999999999999999999999999,1}'), '{1.00,0.00}'::numeric[],
+    'allocate: amount units times weight beyond int128 (256-bit product)');
 
 -- ===== spm.allocate: edge values ===========================================
 SELECT is(spm.allocate(10.00, '{1,1,1}'), '{3.34,3.33,3.33}'::numeric[], 'docs/crediting.md example');

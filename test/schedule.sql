@@ -97,7 +97,7 @@ SELECT throws_ok(format($$SELECT %L::spm.schedule$$,
   'a schedule can nest at most 16 caps and gates', 'text: 17 nested caps');
 SELECT throws_ok(format($$SELECT %L::spm.schedule$$,
     'marginal(' || (SELECT string_agg(i || ': 0.01', ', ') FROM generate_series(0, 1000) i) || ')'),
-  '22023', 'a schedule has at most 1000 tiers, not 1001', 'text: 1001 tiers');
+  '22023', 'a schedule has at most 1000 tiers', 'text: 1001 tiers (stops at point 1001)');
 SELECT throws_ok($$SELECT 'marginal(0: 0.1, 1234567890123456: 0.2)'::spm.schedule$$, '22003',
   'break 2 is out of range: 1234567890123456', 'text: break with 16 integer digits');
 SELECT throws_ok($$SELECT 'marginal(0: 0.1234567890123456)'::spm.schedule$$, '22003',
@@ -258,11 +258,11 @@ SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 'NaN')$$, '22023',
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', '-Infinity')$$, '22023',
   'amount must be a finite number, not NaN or infinity', 'apply: infinite amount');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 2e38)$$, '22003',
-  'value out of range for spm''s exact arithmetic', 'apply: amount beyond 128 bits');
+  'spm.apply: amount is out of range for spm''s exact arithmetic', 'apply: amount beyond 128 bits');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.7)', 1e38)$$, '22003',
   'value out of range for spm''s exact arithmetic', 'apply: result beyond 128 bits');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 1.0000000000000000000000000000001)$$, '22003',
-  'value out of range for spm''s exact arithmetic', 'apply: amount with 31 decimal places');
+  'spm.apply: amount is out of range for spm''s exact arithmetic', 'apply: amount with 31 decimal places');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 100, -1)$$, '22023',
   'quota must not be negative: -1', 'apply/3: negative quota');
 SELECT throws_ok($$SELECT spm.apply('marginal(0: 0.1)', 100, 'NaN')$$, '22023',
