@@ -18,7 +18,7 @@ CREATE TABLE pb.deals (deal_id bigint, rep_id int, amount numeric(12,2), close_d
 INSERT INTO pb.deals
 SELECT g, 101 + (random() * 899)::int, round((100 + random() * 19900)::numeric, 2),
        '2021-01-01'::date + (((g - 1) * (365 * :years)) / :deals)::int
-  FROM generate_series(1, :deals) g;
+  FROM generate_series(1, :deals::bigint) g;
 CREATE INDEX ON pb.deals (close_date);
 VACUUM ANALYZE pb.deals;
 VACUUM ANALYZE pb.org;
