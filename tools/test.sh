@@ -196,6 +196,20 @@ for t in tools/test_*.sh; do
     [[ -f $t ]] && spm_run_shell_tap "$(basename "$t" .sh)" "$t"
 done
 
+# The standing fuzzers (docs/fuzzing.md), on a short budget: a finding fails.
+spm_run_fuzzer() {
+    local label=$1 log=$SPM_TEST_TMP/$1.log
+    shift
+    spm_log "$label: $*"
+    if env "$@" 2>&1 | tee "$log"; then
+        spm_record_suite 1 0 "$label: no finding"
+    else
+        spm_record_suite 0 1 "$label: FAILED (see the output above)"
+    fi
+}
+spm_run_fuzzer fuzz FUZZ_SECONDS="${SPM_FUZZ_SECONDS:-30}" FUZZ_JSONB_SECONDS=10 bash tools/fuzz.sh
+spm_run_fuzzer sqlsmith SQLSMITH_SECONDS="${SPM_SQLSMITH_SECONDS:-30}" bash tools/sqlsmith.sh
+
 # ------------------------------------------------------------ extra hook ---
 # Hook for later scheduling (pg_cron) tests.  If tools/test-extra.sh exists it
 # is sourced here, in this shell, with the server running and PG* exported; it
