@@ -87,8 +87,10 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, d
 -- The fingerprint of each period's inputs, one text per period: its source
 -- rows with their split rows (native column values, hashed by
 -- spm.fingerprint: no text conversion, so no DateStyle or TimeZone), the
--- hierarchy rows in force during it, the assignments, plan versions,
--- quotas, adjustments and draws that touch it, and the registrations.
+-- hierarchy rows, assignments and plan versions in force during it (their
+-- ranges cut to the period: ending a version after a closed period does not
+-- change that period), its quotas and adjustments, the draws that touch it,
+-- and the registrations.
 -- Source rows are read with one scan per source over all the periods at
 -- once (an aggregate that PostgreSQL may run in parallel).
 CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[])
@@ -139,9 +141,9 @@ BEGIN
     SELECT p.period_id, concat_ws('|',
              (SELECT string_agg(coalesce(u.j ->> p.period_id::text, '-'), ',' ORDER BY u.i)
                 FROM unnest(js) WITH ORDINALITY u(j, i)),
-             (SELECT spm.fingerprint(o.rep, o.manager, o.valid) FROM pg_temp.spm_stage_org o WHERE o.valid && p.period),
-             (SELECT spm.fingerprint(a.rep, a.plan_id, a.valid) FROM spm_payout.assignment a WHERE a.valid && p.period),
-             (SELECT spm.fingerprint(v.version_id, v.plan_id, v.valid, v.schedule::text, v.base, v.target_incentive, pl.year_start_month)
+             (SELECT spm.fingerprint(o.rep, o.manager, o.valid * p.period) FROM pg_temp.spm_stage_org o WHERE o.valid && p.period),
+             (SELECT spm.fingerprint(a.rep, a.plan_id, a.valid * p.period) FROM spm_payout.assignment a WHERE a.valid && p.period),
+             (SELECT spm.fingerprint(v.version_id, v.plan_id, v.valid * p.period, v.schedule::text, v.base, v.target_incentive, pl.year_start_month)
                 FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id WHERE v.valid && p.period),
              (SELECT spm.fingerprint(q.rep, q.amount) FROM spm_payout.quota q WHERE q.period_id = p.period_id),
              (SELECT spm.fingerprint(a.adjustment_id, a.rep, a.amount) FROM spm_payout.adjustment a WHERE a.period_id = p.period_id),
