@@ -78,7 +78,7 @@ END $$;
 
 -- backend memory: peak resident minus shared memory, in MB
 CREATE FUNCTION pb.peak_mb() RETURNS numeric LANGUAGE sql AS $$
-    SELECT round((max(v) FILTER (WHERE k = 'VmHWM:') - max(v) FILTER (WHERE k = 'RssShmem:')) / 1024.0, 1)
-      FROM (SELECT split_part(l, ' ', 1) AS k, nullif(regexp_replace(l, '[^0-9]', '', 'g'), '')::numeric AS v
+    SELECT round((max(v) FILTER (WHERE k = 'VmHWM') - max(v) FILTER (WHERE k = 'RssShmem')) / 1024.0, 1)
+      FROM (SELECT split_part(l, ':', 1) AS k, nullif(regexp_replace(split_part(l, ':', 2), '[^0-9]', '', 'g'), '')::numeric AS v
               FROM regexp_split_to_table(pg_read_file('/proc/' || pg_backend_pid() || '/status'), E'\n') l) s
 $$;

@@ -41,21 +41,20 @@ COMMENT ON TABLE spm_payout.run_phase IS 'each phase of a run (stage, credits, c
 CREATE TABLE spm_payout.credit_line (
     period_id     integer NOT NULL,
     for_period_id integer NOT NULL,
-    run_id        bigint NOT NULL,
-    rep           text NOT NULL,
     version_id    integer,
     source_id     integer NOT NULL,
-    deal          text,
     deal_date     date NOT NULL,
+    depth         smallint NOT NULL,
     via           text NOT NULL CHECK (via IN ('direct', 'split', 'rollup')),
+    rep           text NOT NULL,
+    deal          text,
     from_rep      text,
-    depth         integer NOT NULL,
     amount        numeric NOT NULL
 ) PARTITION BY LIST (period_id);
 -- late rows are few: a partial index finds them without scanning partitions
 CREATE INDEX credit_line_late ON spm_payout.credit_line (for_period_id) WHERE for_period_id <> period_id;
 COMMENT ON TABLE spm_payout.credit_line IS
-    'what was credited to whom, deal by deal, in the period it is booked in (one partition per period); rows with for_period_id <> period_id are late changes to a closed period, booked as differences';
+    'what was credited to whom, deal by deal, in the period it is booked in (one partition per period, written by the period''s latest run); rows with for_period_id <> period_id are late changes to a closed period, booked as differences';
 
 -- What each computation of a period credited per rep and plan version, in
 -- full: the latest computation of a period (highest run_id) is what later

@@ -178,28 +178,30 @@ BEGIN
     SELECT coalesce(max(d.row_id), 0) INTO n0 FROM pg_temp.spm_stage_deal d;
     n := n0;
     FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
+        SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
         FOR p IN SELECT * FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (periods) ORDER BY lower(pp.period) LOOP
+            -- row_id numbers the rows a split shares out (none without a split rule)
             EXECUTE format('INSERT INTO pg_temp.spm_stage_deal (row_id, period_id, source_id, deal, rep, amount, deal_date)
-                            SELECT %s + row_number() OVER (), %s, x.source_id, x.deal, x.rep, x.amount, x.deal_date FROM (%s) x',
-                           n, p.period_id, spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period)));
+                            SELECT %s, %s, x.source_id, x.deal, x.rep, x.amount, x.deal_date FROM (%s) x',
+                           CASE WHEN sp.source_id IS NULL THEN 'NULL::bigint' ELSE format('%s + row_number() OVER ()', n) END,
+                           p.period_id, spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period)));
             GET DIAGNOSTICS k = ROW_COUNT;
             n := n + k;
         END LOOP;
-        SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
-        IF FOUND THEN
+        IF sp.source_id IS NOT NULL THEN
             EXECUTE format('INSERT INTO pg_temp.spm_stage_split (source_id, deal, rep, weight)
                             SELECT %1$s, (t.%2$I)::text, (t.%3$I)::text, (t.%4$I)::numeric FROM %5$s t
                              WHERE (t.%2$I)::text IN (SELECT d.deal FROM pg_temp.spm_stage_deal d
-                                                       WHERE d.source_id = %1$s AND d.row_id > %6$s)
+                                                       WHERE d.source_id = %1$s AND d.period_id = ANY (%6$L::integer[]))
                                AND (t.%2$I)::text NOT IN (SELECT x.deal FROM pg_temp.spm_stage_split x
                                                            WHERE x.source_id = %1$s AND x.deal IS NOT NULL)',
-                           s.source_id, sp.deal_column, sp.rep_column, sp.weight_column, sp.relation, n0);
+                           s.source_id, sp.deal_column, sp.rep_column, sp.weight_column, sp.relation, periods);
         END IF;
     END LOOP;
 
     SELECT o.name, d.deal, d.rep, d.amount INTO bad
       FROM pg_temp.spm_stage_deal d JOIN spm_payout.source o ON o.source_id = d.source_id
-     WHERE d.row_id > n0 AND (d.rep IS NULL OR d.amount IS NULL OR d.amount IN ('NaN', 'Infinity', '-Infinity')) LIMIT 1;
+     WHERE d.period_id = ANY (periods) AND (d.rep IS NULL OR d.amount IS NULL OR d.amount IN ('NaN', 'Infinity', '-Infinity')) LIMIT 1;
     IF FOUND AND (bad.rep IS NULL OR bad.amount IS NULL) THEN
         RAISE EXCEPTION USING ERRCODE = '23502',
             MESSAGE = format('source %s: deal %s has a NULL %s', bad.name, coalesce(bad.deal, 'NULL'),

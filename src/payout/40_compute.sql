@@ -47,7 +47,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT format($q$
         SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id, d.source_id, d.deal, d.deal_date,
                CASE WHEN c.depth > 0 THEN 'rollup' ELSE d.via END AS via,
-               CASE WHEN c.depth > 0 THEN d.rep END AS from_rep, coalesce(c.depth, 0) AS depth,
+               CASE WHEN c.depth > 0 THEN d.rep END AS from_rep, coalesce(c.depth, 0)::smallint AS depth,
                %2$s AS amount
           FROM (%3$s) d
           LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date
@@ -71,17 +71,39 @@ $f$;
 COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean) IS
     'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions)';
 
+-- The credit per credited person and plan version of staged periods
+-- without split rules, as credit_sql would total it, but from deals first
+-- summed per rep and day: a few rows per rep instead of one per deal.
+CREATE FUNCTION spm_payout_internal.credit_totals_sql(periods integer[], rates numeric[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
+    SELECT format($q$
+        SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id,
+               %2$s AS amount, d.deals
+          FROM (SELECT s.period_id, s.rep, s.deal_date, sum(s.amount) AS amount, count(*) AS deals
+                  FROM pg_temp.spm_stage_deal s WHERE s.period_id = ANY (%1$L::integer[])
+                 GROUP BY 1, 2, 3) d
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date
+    $q$, periods,
+       CASE WHEN rates IS NULL THEN 'd.amount'
+            ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END)
+$f$;
+COMMENT ON FUNCTION spm_payout_internal.credit_totals_sql(integer[], numeric[]) IS
+    'internal: the SELECT totalling the credit of staged periods per credited person, plan version and day (no split rules)';
+
 -- Who is credited for a rep's deal, over time: the rep itself (depth 0)
 -- and every manager above it (depth 1, 2, ...) from the staged hierarchy,
 -- each cut into the date ranges of the credited person's plan versions
--- (assignment range * version range; version NULL where none applies).
--- A few rows per person, whatever the number of deals.
-CREATE FUNCTION spm_payout_internal.build_chains() RETURNS bigint
+-- (assignment range * version range; version NULL where none applies),
+-- kept where they meet the staged periods.  A few rows per person, whatever
+-- the number of deals.
+CREATE FUNCTION spm_payout_internal.build_chains(periods integer[]) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    n   bigint;
-    bad record;
+    n    bigint;
+    bad  record;
+    span daterange;
 BEGIN
+    SELECT range_merge(range_agg(p.period)) INTO span FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
     IF to_regclass('pg_temp.spm_chain') IS NOT NULL THEN
         DROP TABLE pg_temp.spm_chain;
     END IF;
@@ -108,7 +130,7 @@ BEGIN
           FROM up LEFT JOIN covered cv ON cv.rep = up.ancestor
          CROSS JOIN LATERAL unnest(up.valid::datemultirange - coalesce(cv.valid, '{}'::datemultirange)) g(r)
     )
-    SELECT * FROM cut WHERE NOT isempty(valid);
+    SELECT * FROM cut WHERE NOT isempty(valid) AND valid && span;
     GET DIAGNOSTICS n = ROW_COUNT;
     -- a cycle: a manager above itself
     SELECT o.rep, o.manager, o.valid INTO bad
@@ -123,8 +145,8 @@ BEGIN
     ANALYZE pg_temp.spm_chain;
     RETURN n;
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.build_chains() IS
-    'internal: who is credited for each person''s deals (itself and its managers), over time, with the plan version that applies (22023 on a cycle)';
+COMMENT ON FUNCTION spm_payout_internal.build_chains(integer[]) IS
+    'internal: who is credited for each person''s deals (itself and its managers) during some pay periods, with the plan version that applies (22023 on a cycle)';
 
 -- A period's quota and target incentive per rep and plan version,
 -- prorated (spm.prorate) to the days the rep is on the version: assignment
@@ -148,7 +170,8 @@ COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
     'internal: quota and target incentive of a period per rep and plan version, prorated to the days on the version';
 
 -- What a computation of a period records per rep and plan version: its
--- credit (from a table of credit rows) and its quota parts.
+-- credit and its quota parts.  credits: a table of credit rows, or a
+-- parenthesized SELECT of totals with a column deals (credit_totals_sql).
 CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -158,11 +181,11 @@ BEGIN
         SELECT %1$s, %2$s, %3$s, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
                coalesce(c.credited, 0), coalesce(c.deals, 0), q.quota, q.target, q.rep IS NOT NULL,
                coalesce(q.no_quota, false)
-          FROM (SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
+          FROM (SELECT x.rep, x.version_id, sum(x.amount) AS credited, %5$s AS deals
                   FROM %4$s x WHERE x.period_id = %3$s GROUP BY 1, 2) c
           FULL JOIN spm_payout_internal.period_parts(%3$s) q
                  ON q.rep = c.rep AND q.version_id = c.version_id$q$,
-        run, pid, for_pid, credits);
+        run, pid, for_pid, credits, CASE WHEN left(credits, 1) = '(' THEN 'sum(x.deals)' ELSE 'count(*)' END);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text) IS
     'internal: records the credit and quota parts per rep and plan version of one computation of a period';
@@ -276,7 +299,7 @@ BEGIN
     -- 1. credits of the period, deal by deal, into its own partition
     SELECT * INTO h FROM spm_payout.hierarchy_rule;
     splits := EXISTS (SELECT 1 FROM pg_temp.spm_stage_split);
-    n := spm_payout_internal.build_chains();
+    n := spm_payout_internal.build_chains(ARRAY[pid] || changed);
     IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
         EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
     ELSE
@@ -286,14 +309,16 @@ BEGIN
     DELETE FROM spm_payout.period_check pc WHERE pc.period_id = pid;
     DELETE FROM spm_payout.payout_line l WHERE l.period_id = pid;
     DELETE FROM spm_payout.payout_summary s WHERE s.period_id = pid;
-    EXECUTE format('INSERT INTO spm_payout.%I (period_id, for_period_id, run_id, rep, version_id, source_id, deal,
-                                               deal_date, via, from_rep, depth, amount)
-                    SELECT %s, c.period_id, %s, c.rep, c.version_id, c.source_id, c.deal, c.deal_date, c.via,
-                           c.from_rep, c.depth, c.amount
+    EXECUTE format('INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
+                                               via, rep, deal, from_rep, amount)
+                    SELECT %s, c.period_id, c.version_id, c.source_id, c.deal_date, c.depth, c.via, c.rep, c.deal,
+                           c.from_rep, c.amount
                       FROM (%s) c',
-                   part, pid, run, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates, splits));
+                   part, pid, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates, splits));
     GET DIAGNOSTICS n = ROW_COUNT;
-    PERFORM spm_payout_internal.record_period(run, pid, pid, format('spm_payout.%I', part));
+    PERFORM spm_payout_internal.record_period(run, pid, pid,
+        CASE WHEN splits THEN format('spm_payout.%I', part)
+             ELSE format('(%s)', spm_payout_internal.credit_totals_sql(ARRAY[pid], h.override_rates)) END);
     t := spm_payout_internal.log_phase(run, 'credits', n, t);
 
     -- 2. closed periods whose inputs changed: recomputed in full; the
@@ -304,19 +329,19 @@ BEGIN
                        spm_payout_internal.credit_sql(changed, h.override_rates, splits));
         PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc') FROM unnest(changed) j;
         EXECUTE format($q$
-            INSERT INTO spm_payout.%I (period_id, for_period_id, run_id, rep, version_id, source_id, deal,
-                                       deal_date, via, from_rep, depth, amount)
-            SELECT %s, k.for_period_id, %s, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via,
-                   k.from_rep, k.depth, sum(k.amount)
+            INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
+                                       via, rep, deal, from_rep, amount)
+            SELECT %s, k.for_period_id, k.version_id, k.source_id, k.deal_date, k.depth, k.via, k.rep, k.deal,
+                   k.from_rep, sum(k.amount)
               FROM (SELECT c.period_id AS for_period_id, c.rep, c.version_id, c.source_id, c.deal, c.deal_date,
                            c.via, c.from_rep, c.depth, c.amount FROM pg_temp.spm_recalc c
                     UNION ALL
                     SELECT l.for_period_id, l.rep, l.version_id, l.source_id, l.deal, l.deal_date, l.via,
                            l.from_rep, l.depth, -l.amount
                       FROM spm_payout.credit_line l
-                     WHERE l.for_period_id = ANY (%L::integer[]) AND l.period_id <> %2$s) k
+                     WHERE l.for_period_id = ANY (%3$L::integer[]) AND l.period_id <> %2$s) k
              GROUP BY k.for_period_id, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via, k.from_rep, k.depth
-            HAVING sum(k.amount) <> 0$q$, part, pid, run, changed);
+            HAVING sum(k.amount) <> 0$q$, part, pid, changed);
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         n := 0;

@@ -44,7 +44,7 @@ COMMENT ON VIEW spm_payout.payout_summary_view IS 'per rep and period: earned, d
 
 CREATE VIEW spm_payout.credit_statement WITH (security_invoker = true) AS
 SELECT p.label AS period, f.label AS for_period, c.rep, pl.name AS plan, v.version AS plan_version,
-       s.name AS source, c.deal, c.deal_date, c.via, c.from_rep, c.depth, c.amount, c.run_id
+       s.name AS source, c.deal, c.deal_date, c.via, c.from_rep, c.depth::integer AS depth, c.amount
   FROM spm_payout.credit_line c
   JOIN spm_payout.pay_period p ON p.period_id = c.period_id
   JOIN spm_payout.pay_period f ON f.period_id = c.for_period_id
