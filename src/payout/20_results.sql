@@ -45,14 +45,15 @@ CREATE TABLE spm_payout.credit_line (
     source_id     integer NOT NULL,
     deal_date     date NOT NULL,
     depth         smallint NOT NULL,
-    via           text NOT NULL CHECK (via IN ('direct', 'split', 'rollup')),
+    via           text NOT NULL,
     rep           text NOT NULL,
     deal          text,
     from_rep      text,
     amount        numeric NOT NULL
 ) PARTITION BY LIST (period_id);
--- late rows are few: a partial index finds them without scanning partitions
-CREATE INDEX credit_line_late ON spm_payout.credit_line (for_period_id) WHERE for_period_id <> period_id;
+-- No index and no check constraint: the run is the only writer ('direct',
+-- 'split' or 'rollup' in via), and it finds the partitions holding late
+-- rows of a period through period_check.
 COMMENT ON TABLE spm_payout.credit_line IS
     'what was credited to whom, deal by deal, in the period it is booked in (one partition per period, written by the period''s latest run); rows with for_period_id <> period_id are late changes to a closed period, booked as differences';
 

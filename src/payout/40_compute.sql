@@ -71,25 +71,6 @@ $f$;
 COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean) IS
     'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions)';
 
--- The credit per credited person and plan version of staged periods
--- without split rules, as credit_sql would total it, but from deals first
--- summed per rep and day: a few rows per rep instead of one per deal.
-CREATE FUNCTION spm_payout_internal.credit_totals_sql(periods integer[], rates numeric[]) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
-    SELECT format($q$
-        SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id,
-               %2$s AS amount, d.deals
-          FROM (SELECT s.period_id, s.rep, s.deal_date, sum(s.amount) AS amount, count(*) AS deals
-                  FROM pg_temp.spm_stage_deal s WHERE s.period_id = ANY (%1$L::integer[])
-                 GROUP BY 1, 2, 3) d
-          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date
-    $q$, periods,
-       CASE WHEN rates IS NULL THEN 'd.amount'
-            ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END)
-$f$;
-COMMENT ON FUNCTION spm_payout_internal.credit_totals_sql(integer[], numeric[]) IS
-    'internal: the SELECT totalling the credit of staged periods per credited person, plan version and day (no split rules)';
-
 -- Who is credited for a rep's deal, over time: the rep itself (depth 0)
 -- and every manager above it (depth 1, 2, ...) from the staged hierarchy,
 -- each cut into the date ranges of the credited person's plan versions
@@ -170,8 +151,8 @@ COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
     'internal: quota and target incentive of a period per rep and plan version, prorated to the days on the version';
 
 -- What a computation of a period records per rep and plan version: its
--- credit and its quota parts.  credits: a table of credit rows, or a
--- parenthesized SELECT of totals with a column deals (credit_totals_sql).
+-- credit and its quota parts.  credits: the period's partition of
+-- credit_line, or pg_temp.spm_recalc (a recomputed closed period).
 CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -181,11 +162,11 @@ BEGIN
         SELECT %1$s, %2$s, %3$s, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
                coalesce(c.credited, 0), coalesce(c.deals, 0), q.quota, q.target, q.rep IS NOT NULL,
                coalesce(q.no_quota, false)
-          FROM (SELECT x.rep, x.version_id, sum(x.amount) AS credited, %5$s AS deals
-                  FROM %4$s x WHERE x.period_id = %3$s GROUP BY 1, 2) c
+          FROM (SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
+                  FROM %4$s x WHERE x.%5$I = %3$s GROUP BY 1, 2) c
           FULL JOIN spm_payout_internal.period_parts(%3$s) q
                  ON q.rep = c.rep AND q.version_id = c.version_id$q$,
-        run, pid, for_pid, credits, CASE WHEN left(credits, 1) = '(' THEN 'sum(x.deals)' ELSE 'count(*)' END);
+        run, pid, for_pid, credits, CASE WHEN credits LIKE 'spm_payout.%' THEN 'for_period_id' ELSE 'period_id' END);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text) IS
     'internal: records the credit and quota parts per rep and plan version of one computation of a period';
@@ -274,7 +255,7 @@ DECLARE
     part     text := format('credit_line_p%s', pid);
     t        timestamptz;
     n        bigint;
-    changed  integer[];
+    chg  integer[];
     splits   boolean;
     bad      record;
 BEGIN
@@ -283,14 +264,14 @@ BEGIN
     IF NOT FOUND OR p.status = 'closed' THEN
         RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format('pay period %s is closed', coalesce(p.label, pid::text));
     END IF;
-    SELECT array_agg(c.period_id ORDER BY c.period_id) INTO changed
+    SELECT array_agg(c.period_id ORDER BY c.period_id) INTO chg
       FROM pg_temp.spm_stage_check c WHERE c.changed AND c.period_id <> pid;
-    changed := coalesce(changed, '{}');
+    chg := coalesce(chg, '{}');
     INSERT INTO spm_payout.run (period_id, status, run_by, started_at, finished_at, examined, changed, input_fingerprint)
     VALUES (pid, 'succeeded', spm_payout.acting_role(), started, started,
             ARRAY(SELECT pp.label FROM pg_temp.spm_stage_check c JOIN spm_payout.pay_period pp ON pp.period_id = c.period_id
                    WHERE c.period_id <> pid ORDER BY lower(pp.period)),
-            ARRAY(SELECT pp.label FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (changed) ORDER BY lower(pp.period)),
+            ARRAY(SELECT pp.label FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (chg) ORDER BY lower(pp.period)),
             (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid))
     RETURNING run_id INTO run;
     INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms) VALUES (run, 1, 'stage', staged, stage_ms);
@@ -299,7 +280,7 @@ BEGIN
     -- 1. credits of the period, deal by deal, into its own partition
     SELECT * INTO h FROM spm_payout.hierarchy_rule;
     splits := EXISTS (SELECT 1 FROM pg_temp.spm_stage_split);
-    n := spm_payout_internal.build_chains(ARRAY[pid] || changed);
+    n := spm_payout_internal.build_chains(ARRAY[pid] || chg);
     IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
         EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
     ELSE
@@ -316,18 +297,16 @@ BEGIN
                       FROM (%s) c',
                    part, pid, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates, splits));
     GET DIAGNOSTICS n = ROW_COUNT;
-    PERFORM spm_payout_internal.record_period(run, pid, pid,
-        CASE WHEN splits THEN format('spm_payout.%I', part)
-             ELSE format('(%s)', spm_payout_internal.credit_totals_sql(ARRAY[pid], h.override_rates)) END);
+    PERFORM spm_payout_internal.record_period(run, pid, pid, format('spm_payout.%I', part));
     t := spm_payout_internal.log_phase(run, 'credits', n, t);
 
     -- 2. closed periods whose inputs changed: recomputed in full; the
     -- deal-level differences are booked here as late credit rows
-    IF cardinality(changed) > 0 THEN
+    IF cardinality(chg) > 0 THEN
         IF to_regclass('pg_temp.spm_recalc') IS NOT NULL THEN DROP TABLE pg_temp.spm_recalc; END IF;
         EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
-                       spm_payout_internal.credit_sql(changed, h.override_rates, splits));
-        PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc') FROM unnest(changed) j;
+                       spm_payout_internal.credit_sql(chg, h.override_rates, splits));
+        PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc') FROM unnest(chg) j;
         EXECUTE format($q$
             INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
                                        via, rep, deal, from_rep, amount)
@@ -339,9 +318,14 @@ BEGIN
                     SELECT l.for_period_id, l.rep, l.version_id, l.source_id, l.deal, l.deal_date, l.via,
                            l.from_rep, l.depth, -l.amount
                       FROM spm_payout.credit_line l
-                     WHERE l.for_period_id = ANY (%3$L::integer[]) AND l.period_id <> %2$s) k
+                     WHERE l.period_id = ANY (%4$L::integer[]) AND l.for_period_id = ANY (%3$L::integer[])
+                       AND l.period_id <> %2$s) k
              GROUP BY k.for_period_id, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via, k.from_rep, k.depth
-            HAVING sum(k.amount) <> 0$q$, part, pid, changed);
+            HAVING sum(k.amount) <> 0$q$, part, pid, chg,
+            -- the changed periods' own partitions, and those where a run booked late rows for them
+            chg || ARRAY(SELECT pc.period_id FROM spm_payout.period_check pc
+                              WHERE pc.changed IS TRUE AND pc.for_period_id = ANY (chg)
+                                AND pc.period_id <> pid));
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         n := 0;
@@ -349,7 +333,7 @@ BEGIN
     INSERT INTO spm_payout.period_check (run_id, period_id, for_period_id, fingerprint, changed)
     SELECT run, pid, c.period_id, c.fingerprint, c.changed FROM pg_temp.spm_stage_check c;
     t := spm_payout_internal.log_phase(run, format('closed periods (%s examined, %s changed)',
-                                                   (SELECT count(*) - 1 FROM pg_temp.spm_stage_check), cardinality(changed)), n, t);
+                                                   (SELECT count(*) - 1 FROM pg_temp.spm_stage_check), cardinality(chg)), n, t);
 
     -- 3. commission lines: earned to date in the plan year minus what the
     -- earlier periods of the plan year paid
@@ -381,9 +365,9 @@ BEGIN
                e.earned_to_date, e.paid_before, e.earned_to_date - e.paid_before
           FROM pg_temp.spm_earn e
           LEFT JOIN (SELECT l.rep, l.version_id, sum(l.amount) AS late FROM spm_payout.%3$I l
-                      WHERE l.for_period_id <> %2$s GROUP BY 1, 2) lc
+                      WHERE %4$L AND l.for_period_id <> %2$s GROUP BY 1, 2) lc
                  ON lc.rep = e.rep AND lc.version_id = e.version_id$q$,
-        run, pid, part);
+        run, pid, part, cardinality(chg) > 0);
     GET DIAGNOSTICS n = ROW_COUNT;
 
     -- changed closed periods of earlier plan years: the year is settled
@@ -401,7 +385,7 @@ BEGIN
                      WHERE k2.period <@ spm.fiscal_period(lower(k.period), 'year', pl.year_start_month)
                      ORDER BY lower(k2.period) DESC LIMIT 1) AS last_period
               FROM spm_payout.pay_period k CROSS JOIN spm_payout.plan pl
-             WHERE k.period_id = ANY (changed)
+             WHERE k.period_id = ANY (chg)
                AND NOT p.period <@ spm.fiscal_period(lower(k.period), 'year', pl.year_start_month)) y
       CROSS JOIN LATERAL spm_payout_internal.earnings(NULL, y.year_of, lower(p.period)) e
       LEFT JOIN LATERAL (SELECT sum(l.earned) AS paid FROM spm_payout.payout_line l
