@@ -85,57 +85,80 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, d
     'internal: the SELECT reading one registered source (and its split rows) over a date range';
 
 -- The fingerprint of each period's inputs, one text per period: its source
--- rows with their split rows (native column values, hashed by
--- spm.fingerprint: no text conversion, so no DateStyle or TimeZone), the
--- hierarchy rows, assignments and plan versions in force during it (their
--- ranges cut to the period: ending a version after a closed period does not
--- change that period), its quotas and adjustments, the draws that touch it,
--- and the registrations.
--- Source rows are read with one scan per source over all the periods at
--- once (an aggregate that PostgreSQL may run in parallel).
-CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[])
+-- rows with their split rows, the hierarchy rows, assignments and plan
+-- versions in force during it (their ranges cut to the period: ending a
+-- version after a closed period does not change that period), its quotas
+-- and adjustments, the draws that touch it, and the registrations.  Source
+-- rows are hashed as the stage holds them (deal and rep as text, amount as
+-- numeric, the date in the source's time zone) by spm.fingerprint, which
+-- hashes binary values: DateStyle and TimeZone change nothing.  Periods in
+-- `staged` are read from the stage; the others with one scan per source
+-- over all of them at once (an aggregate PostgreSQL may run in parallel).
+CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[], staged integer[] DEFAULT '{}')
 RETURNS TABLE (period_id integer, fingerprint text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s      spm_payout.source;
     sp     spm_payout.split_rule;
     de     record;
+    scan   integer[];
     bounds date[];
     ids    integer[];
     js     jsonb[] := '{}';
     j      jsonb;
+    k      jsonb;
 BEGIN
     IF cardinality(periods) IS NULL OR cardinality(periods) = 0 THEN
         RETURN;
     END IF;
-    -- bucket bounds: every start and end; a bucket between two periods maps to NULL
-    SELECT array_agg(b ORDER BY b) INTO bounds
-      FROM (SELECT lower(p.period) AS b FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods)
-            UNION SELECT upper(p.period) FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods)) x;
-    SELECT array_agg((SELECT p.period_id FROM spm_payout.pay_period p
-                       WHERE p.period_id = ANY (periods) AND lower(p.period) = bounds[i]) ORDER BY i)
-      INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
+    scan := ARRAY(SELECT x FROM unnest(periods) x WHERE NOT x = ANY (coalesce(staged, '{}')));
+    IF cardinality(scan) > 0 THEN
+        -- bucket bounds: every start and end; a bucket between two periods maps to NULL
+        SELECT array_agg(b ORDER BY b) INTO bounds
+          FROM (SELECT lower(p.period) AS b FROM spm_payout.pay_period p WHERE p.period_id = ANY (scan)
+                UNION SELECT upper(p.period) FROM spm_payout.pay_period p WHERE p.period_id = ANY (scan)) x;
+        SELECT array_agg((SELECT p.period_id FROM spm_payout.pay_period p
+                           WHERE p.period_id = ANY (scan) AND lower(p.period) = bounds[i]) ORDER BY i)
+          INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
+    END IF;
     FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
         de := spm_payout_internal.date_expr(s, 's');
         SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
-        EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
-                          SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
-                                 spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
-                            FROM %6$s s %7$s
-                           WHERE %8$s AND %9$s %10$s
-                           GROUP BY 1) x WHERE x.pid IS NOT NULL',
-                       de.expr, s.deal_column, s.rep_column, s.amount_column,
-                       CASE WHEN sp.source_id IS NULL THEN ''
-                            ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
-                       s.relation,
-                       CASE WHEN sp.source_id IS NULL THEN ''
-                            ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
-                                        sp.relation, sp.deal_column, s.deal_column) END,
-                       format(de.lo, bounds[1]), format(de.hi, bounds[cardinality(bounds)]),
-                       CASE WHEN s.filter_column IS NULL THEN ''
-                            ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
-           INTO j USING ids, bounds;
-        js := js || coalesce(j, '{}'::jsonb);
+        j := '{}';
+        IF cardinality(scan) > 0 THEN
+            EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
+                              SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
+                                     spm.fingerprint((s.%2$I)::text, (s.%3$I)::text, (s.%4$I)::numeric, %1$s%5$s) AS fp
+                                FROM %6$s s %7$s
+                               WHERE %8$s AND %9$s %10$s
+                               GROUP BY 1) x WHERE x.pid IS NOT NULL',
+                           de.expr, s.deal_column, s.rep_column, s.amount_column,
+                           CASE WHEN sp.source_id IS NULL THEN ''
+                                ELSE format(', (t.%I)::text, (t.%I)::numeric', sp.rep_column, sp.weight_column) END,
+                           s.relation,
+                           CASE WHEN sp.source_id IS NULL THEN ''
+                                ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
+                                            sp.relation, sp.deal_column, s.deal_column) END,
+                           format(de.lo, bounds[1]), format(de.hi, bounds[cardinality(bounds)]),
+                           CASE WHEN s.filter_column IS NULL THEN ''
+                                ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
+               INTO k USING ids, bounds;
+            j := j || coalesce(k, '{}');
+        END IF;
+        IF cardinality(staged) > 0 THEN
+            EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
+                              SELECT d.period_id AS pid, spm.fingerprint(d.deal, d.rep, d.amount, d.deal_date%s) AS fp
+                                FROM pg_temp.spm_stage_deal d %s
+                               WHERE d.source_id = %s AND d.period_id = ANY ($1)
+                               GROUP BY 1) x',
+                           CASE WHEN sp.source_id IS NULL THEN '' ELSE ', t.rep, t.weight' END,
+                           CASE WHEN sp.source_id IS NULL THEN ''
+                                ELSE 'LEFT JOIN pg_temp.spm_stage_split t ON t.source_id = d.source_id AND t.deal = d.deal' END,
+                           s.source_id)
+               INTO k USING staged;
+            j := j || coalesce(k, '{}');
+        END IF;
+        js := js || j;
     END LOOP;
     RETURN QUERY
     SELECT p.period_id, concat_ws('|',
@@ -158,7 +181,7 @@ BEGIN
                                      h.override_rates::text) FROM spm_payout.hierarchy_rule h))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
+COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[], integer[]) IS
     'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations)';
 
 -- Appends the source rows of some periods and their split rows to

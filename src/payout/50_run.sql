@@ -105,7 +105,7 @@ BEGIN
                AND f.fingerprint IS DISTINCT FROM (SELECT c.fingerprint FROM spm_payout.period_check c
                                                     WHERE c.for_period_id = f.period_id AND c.period_id <> p.period_id
                                                     ORDER BY c.run_id DESC LIMIT 1)
-          FROM spm_payout_internal.fingerprints(examined || p.period_id) f;
+          FROM spm_payout_internal.fingerprints(examined || p.period_id, ARRAY[p.period_id]) f;
         changed := ARRAY(SELECT c.period_id FROM pg_temp.spm_stage_check c WHERE c.changed);
         IF cardinality(changed) > 0 THEN
             staged := staged + spm_payout_internal.stage_more(changed);
