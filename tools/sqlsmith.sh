@@ -42,7 +42,8 @@ spm_psql -d "$LOGDB" -c "
                         t timestamptz DEFAULT now());
     CREATE TABLE stat (id bigint, generated bigint, level float8, nodes float8, retries float8,
                        updated timestamptz, impedance jsonb);"
-spm_psql -d "$DB" -c 'CREATE EXTENSION spm' -f data/sample.sql -c 'SELECT spm_sample.generate()' >/dev/null
+# spm, its sample data and the payout demo (spm_payout's catalog, runs and views)
+spm_psql -d "$DB" -f data/demo.sql >/dev/null
 # a few schedules for sqlsmith to find in a table
 spm_psql -d "$DB" -c "CREATE TABLE public.plans AS SELECT * FROM (VALUES
     (1, 'marginal(0: 0.02, 10000: 0.04, 50000: 0.07)'::spm.schedule, 100000::numeric),
@@ -56,6 +57,7 @@ logconn="host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$LOGDB"
 args=(--target="$conn" --log-to="$logconn" --seed="$SQLSMITH_SEED" --exclude-catalog)
 [[ $SQLSMITH_MAX_QUERIES -gt 0 ]] && args+=(--max-queries="$SQLSMITH_MAX_QUERIES")
 spm_log "sqlsmith: ${SQLSMITH_SECONDS}s, seed $SQLSMITH_SEED"
+started=$(psql -X -qAt -d "$DB" -c 'SELECT pg_postmaster_start_time()')
 rc=0
 timeout --signal=INT "$SQLSMITH_SECONDS" sqlsmith "${args[@]}" >"$SPM_PGTMP/sqlsmith.out" 2>&1 || rc=$?
 tail -n 5 "$SPM_PGTMP/sqlsmith.out" || true
@@ -65,8 +67,15 @@ if ! pg_isready -q -t 10; then
     spm_err "the server does not answer after sqlsmith"
     FAILED=1
 fi
-if [[ -n $SPM_PGLOG && -f $SPM_PGLOG ]] &&
-    grep -E 'terminated by signal|server process .* was terminated|PANIC' "$SPM_PGLOG"; then
+# a restart of the server (not a backend crash: those show in the log below)
+if [[ $(psql -X -qAt -d "$DB" -c 'SELECT pg_postmaster_start_time()' 2>/dev/null) != "$started" ]]; then
+    spm_err "the server restarted during sqlsmith"
+    FAILED=1
+fi
+# the server log: ours, or the one tools/test.sh tells us about (SPM_SERVER_LOG)
+log=${SPM_PGLOG:-${SPM_SERVER_LOG:-}}
+if [[ -n $log && -f $log ]] &&
+    grep -E 'terminated by signal|server process .* was terminated|PANIC' "$log"; then
     spm_err "the server crashed during sqlsmith (log above)"
     FAILED=1
 fi

@@ -208,7 +208,7 @@ spm_run_fuzzer() {
     fi
 }
 spm_run_fuzzer fuzz FUZZ_SECONDS="${SPM_FUZZ_SECONDS:-30}" FUZZ_JSONB_SECONDS=10 bash tools/fuzz.sh
-spm_run_fuzzer sqlsmith SQLSMITH_SECONDS="${SPM_SQLSMITH_SECONDS:-30}" bash tools/sqlsmith.sh
+spm_run_fuzzer sqlsmith SQLSMITH_SECONDS="${SPM_SQLSMITH_SECONDS:-30}" SPM_SERVER_LOG="$SPM_PGLOG" bash tools/sqlsmith.sh
 
 # ------------------------------------------------------------ extra hook ---
 # Hook for later scheduling (pg_cron) tests.  If tools/test-extra.sh exists it
