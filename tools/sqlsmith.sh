@@ -57,7 +57,9 @@ logconn="host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$LOGDB"
 args=(--target="$conn" --log-to="$logconn" --seed="$SQLSMITH_SEED" --exclude-catalog)
 [[ $SQLSMITH_MAX_QUERIES -gt 0 ]] && args+=(--max-queries="$SQLSMITH_MAX_QUERIES")
 spm_log "sqlsmith: ${SQLSMITH_SECONDS}s, seed $SQLSMITH_SEED"
-started=$(psql -X -qAt -d "$DB" -c 'SELECT pg_postmaster_start_time()')
+# a sentinel backend: a backend crash makes the server end every session
+psql -X -qAt -d "$LOGDB" -c "SELECT pg_sleep($SQLSMITH_SECONDS + 120)" >/dev/null 2>&1 &
+sentinel=$!
 rc=0
 timeout --signal=INT "$SQLSMITH_SECONDS" sqlsmith "${args[@]}" >"$SPM_PGTMP/sqlsmith.out" 2>&1 || rc=$?
 tail -n 5 "$SPM_PGTMP/sqlsmith.out" || true
@@ -67,11 +69,15 @@ if ! pg_isready -q -t 10; then
     spm_err "the server does not answer after sqlsmith"
     FAILED=1
 fi
-# a restart of the server (not a backend crash: those show in the log below)
-if [[ $(psql -X -qAt -d "$DB" -c 'SELECT pg_postmaster_start_time()' 2>/dev/null) != "$started" ]]; then
-    spm_err "the server restarted during sqlsmith"
+if ! kill -0 "$sentinel" 2>/dev/null; then
+    spm_err "the server ended every session during sqlsmith (a backend crashed)"
     FAILED=1
+else
+    kill "$sentinel" 2>/dev/null || true
+    psql -X -qAt -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                  WHERE datname = '$LOGDB' AND query LIKE 'SELECT pg_sleep(%'" >/dev/null 2>&1 || true
 fi
+wait "$sentinel" 2>/dev/null || true
 # the server log: ours, or the one tools/test.sh tells us about (SPM_SERVER_LOG)
 log=${SPM_PGLOG:-${SPM_SERVER_LOG:-}}
 if [[ -n $log && -f $log ]] &&
