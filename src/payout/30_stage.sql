@@ -9,7 +9,8 @@
 
 -- The date expression of a source column: a timestamptz is read in the
 -- source's time zone, never in the session's; the bounds are written so an
--- index on the column can serve them.
+-- index on the column can serve them.  Callers splice the bounds as ISO
+-- text (to_char(d, 'YYYY-MM-DD')), which every DateStyle reads back alike.
 CREATE FUNCTION spm_payout_internal.date_expr(s spm_payout.source, alias text, OUT expr text, OUT lo text, OUT hi text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -77,7 +78,7 @@ BEGIN
                   CASE WHEN with_splits AND sp.source_id IS NOT NULL
                        THEN format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text', sp.relation, sp.deal_column, s.deal_column)
                        ELSE '' END,
-                  format(d.lo, range_lo), format(d.hi, range_hi),
+                  format(d.lo, to_char(range_lo, 'YYYY-MM-DD')), format(d.hi, to_char(range_hi, 'YYYY-MM-DD')),
                   CASE WHEN s.filter_column IS NULL THEN ''
                        ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END);
 END $$;

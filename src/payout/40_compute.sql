@@ -332,7 +332,7 @@ BEGIN
                                JOIN spm_payout.pay_period k ON k.period_id = l.period_id
                               WHERE l.rep = e.rep AND l.version_id = e.version_id AND l.line_kind = 'commission'
                                 AND k.period <@ e.year_range AND lower(k.period) < %4$L::date) pb ON true$q$,
-        run, pid, part, lower(p.period));
+        run, pid, part, to_char(lower(p.period), 'YYYY-MM-DD'));
     GET DIAGNOSTICS n = ROW_COUNT;
 
     -- changed closed periods of earlier plan years: the year is settled
