@@ -52,8 +52,11 @@ CREATE TABLE spm_payout.credit_line (
     depth         integer NOT NULL,
     amount        numeric NOT NULL
 ) PARTITION BY LIST (period_id);
--- late rows are few: a partial index finds them without scanning partitions
-CREATE INDEX credit_line_late ON spm_payout.credit_line (for_period_id) WHERE for_period_id <> period_id;
+-- Late rows are few: each partition gets a partial index on them when the
+-- run creates it (store_run), not an index on the partitioned table: such
+-- an index belongs to the extension, so pg_restore would clone it onto each
+-- restored partition when attaching it and then fail creating the
+-- partition's own copy from the dump ("relation ... already exists").
 COMMENT ON TABLE spm_payout.credit_line IS
     'what was credited to whom, deal by deal, in the period it is booked in (one partition per period); rows with for_period_id <> period_id are late changes to a closed period, booked as differences';
 

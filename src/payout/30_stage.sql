@@ -88,7 +88,8 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, d
 -- The fingerprint of each period's inputs, one text per period: its source
 -- rows with their split rows, the hierarchy rows in force during it, the
 -- assignments, plan versions, quotas, draws and adjustments that touch it,
--- and the registrations.  Source rows are read from the user's tables with
+-- and the registrations (relations by schema-qualified name, not by OID:
+-- OIDs change when a database is restored from pg_dump).  Source rows are read from the user's tables with
 -- one scan per source over all the periods at once (or, for periods just
 -- staged, from the stage, which holds the same rows).
 CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[], from_stage boolean)
@@ -140,12 +141,12 @@ BEGIN
                  (SELECT spm.fingerprint(a.adjustment_id, a.rep, a.amount) FROM spm_payout.adjustment a WHERE a.period_id = p.period_id),
                  (SELECT spm.fingerprint(d.draw_id, d.rep, d.kind, d.amount, d.recovery_limit, d.term, d.forgive_at_end)
                     FROM spm_payout.draw_agreement d WHERE d.term && p.period),
-                 (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.rep_column::text, r.deal_column::text, r.amount_column::text,
+                 (SELECT spm.fingerprint(r.source_id, r.relation::text, r.rep_column::text, r.deal_column::text, r.amount_column::text,
                                          r.date_column::text, r.time_zone, r.filter_column::text, r.filter_values::text)
                     FROM spm_payout.source r),
-                 (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.deal_column::text, r.rep_column::text, r.weight_column::text)
+                 (SELECT spm.fingerprint(r.source_id, r.relation::text, r.deal_column::text, r.rep_column::text, r.weight_column::text)
                     FROM spm_payout.split_rule r),
-                 (SELECT spm.fingerprint(h.relation::oid, h.rep_column::text, h.manager_column::text, h.valid_column::text,
+                 (SELECT spm.fingerprint(h.relation::text, h.rep_column::text, h.manager_column::text, h.valid_column::text,
                                          h.override_rates::text) FROM spm_payout.hierarchy_rule h))
           FROM spm_payout.pay_period p WHERE p.period_id = ANY ($3)
     $f$, q) USING bounds, ids, periods;

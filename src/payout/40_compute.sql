@@ -242,6 +242,8 @@ BEGIN
     n := spm_payout_internal.build_chains();
     IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
         EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
+        EXECUTE format('CREATE INDEX %I ON spm_payout.%I (for_period_id) WHERE for_period_id <> period_id',
+                       part || '_late', part);
     ELSE
         EXECUTE format('TRUNCATE spm_payout.%I', part);
     END IF;
