@@ -9,7 +9,8 @@
 
 -- The date expression of a source column: a timestamptz is read in the
 -- source's time zone, never in the session's; the bounds are written so an
--- index on the column can serve them.
+-- index on the column can serve them.  Callers splice the bounds as ISO
+-- text (to_char(d, 'YYYY-MM-DD')), which every DateStyle reads back alike.
 CREATE FUNCTION spm_payout_internal.date_expr(s spm_payout.source, alias text, OUT expr text, OUT lo text, OUT hi text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -77,7 +78,7 @@ BEGIN
                   CASE WHEN with_splits AND sp.source_id IS NOT NULL
                        THEN format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text', sp.relation, sp.deal_column, s.deal_column)
                        ELSE '' END,
-                  format(d.lo, range_lo), format(d.hi, range_hi),
+                  format(d.lo, to_char(range_lo, 'YYYY-MM-DD')), format(d.hi, to_char(range_hi, 'YYYY-MM-DD')),
                   CASE WHEN s.filter_column IS NULL THEN ''
                        ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END);
 END $$;
@@ -88,7 +89,8 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, d
 -- rows with their split rows, the hierarchy rows, assignments and plan
 -- versions in force during it (their ranges cut to the period: ending a
 -- version after a closed period does not change that period), its quotas
--- and adjustments, the draws that touch it, and the registrations.  Source
+-- and adjustments, the draws that touch it, and the registrations (by
+-- schema-qualified name, not OID: OIDs change when a dump is restored).  Source
 -- rows are hashed as the stage holds them (deal and rep as text, amount as
 -- numeric, the date in the source's time zone) by spm.fingerprint, which
 -- hashes binary values: DateStyle and TimeZone change nothing.  Periods in
@@ -139,7 +141,8 @@ BEGIN
                            CASE WHEN sp.source_id IS NULL THEN ''
                                 ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
                                             sp.relation, sp.deal_column, s.deal_column) END,
-                           format(de.lo, bounds[1]), format(de.hi, bounds[cardinality(bounds)]),
+                           format(de.lo, to_char(bounds[1], 'YYYY-MM-DD')),
+                           format(de.hi, to_char(bounds[cardinality(bounds)], 'YYYY-MM-DD')),
                            CASE WHEN s.filter_column IS NULL THEN ''
                                 ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
                INTO k USING ids, bounds;
@@ -172,12 +175,12 @@ BEGIN
              (SELECT spm.fingerprint(a.adjustment_id, a.rep, a.amount) FROM spm_payout.adjustment a WHERE a.period_id = p.period_id),
              (SELECT spm.fingerprint(d.draw_id, d.rep, d.kind, d.amount, d.recovery_limit, d.term, d.forgive_at_end)
                 FROM spm_payout.draw_agreement d WHERE d.term && p.period),
-             (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.rep_column::text, r.deal_column::text, r.amount_column::text,
+             (SELECT spm.fingerprint(r.source_id, r.relation::text, r.rep_column::text, r.deal_column::text, r.amount_column::text,
                                      r.date_column::text, r.time_zone, r.filter_column::text, r.filter_values::text)
                 FROM spm_payout.source r),
-             (SELECT spm.fingerprint(r.source_id, r.relation::oid, r.deal_column::text, r.rep_column::text, r.weight_column::text)
+             (SELECT spm.fingerprint(r.source_id, r.relation::text, r.deal_column::text, r.rep_column::text, r.weight_column::text)
                 FROM spm_payout.split_rule r),
-             (SELECT spm.fingerprint(h.relation::oid, h.rep_column::text, h.manager_column::text, h.valid_column::text,
+             (SELECT spm.fingerprint(h.relation::text, h.rep_column::text, h.manager_column::text, h.valid_column::text,
                                      h.override_rates::text) FROM spm_payout.hierarchy_rule h))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
