@@ -20,6 +20,45 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION spm_payout.my_reps() IS 'the rep ids the current role is mapped to in spm_payout.rep_login';
 
+-- The row-level security policies, created where missing (never dropped:
+-- those the extension script created belong to the extension).  They name
+-- the roles, so they exist only once the roles do: the extension script
+-- creates them when the roles already exist (as when pg_restore re-creates
+-- the extension in a cluster that has them; pg_dump does not dump policies
+-- of an extension's tables), create_roles() otherwise.  my_reps() is called
+-- once per query (an InitPlan), and rep = ANY (...) can use an index.
+CREATE FUNCTION spm_payout_internal.ensure_policies() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r text;
+BEGIN
+    IF (SELECT count(*) FROM pg_roles WHERE rolname IN ('spm_admin', 'spm_analyst', 'spm_rep')) < 3 THEN
+        RETURN;
+    END IF;
+    FOREACH r IN ARRAY ARRAY['payout_line', 'payout_summary', 'credit_line', 'period_credit'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = format('spm_payout.%I', r)::regclass
+                                                 AND polname = r || '_all') THEN
+            EXECUTE format('CREATE POLICY %I ON spm_payout.%I FOR SELECT TO spm_admin, spm_analyst USING (true)',
+                           r || '_all', r);
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = format('spm_payout.%I', r)::regclass
+                                                 AND polname = r || '_own') THEN
+            EXECUTE format('CREATE POLICY %I ON spm_payout.%I FOR SELECT TO spm_rep
+                            USING (rep = ANY ((SELECT spm_payout.my_reps())))', r || '_own', r);
+        END IF;
+    END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = 'spm_payout.rep_login'::regclass AND polname = 'rep_login_all') THEN
+        CREATE POLICY rep_login_all ON spm_payout.rep_login TO spm_admin, spm_analyst USING (true) WITH CHECK (true);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = 'spm_payout.rep_login'::regclass AND polname = 'rep_login_own') THEN
+        CREATE POLICY rep_login_own ON spm_payout.rep_login FOR SELECT TO spm_rep USING (login = current_user);
+    END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.ensure_policies() FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.ensure_policies() IS
+    'internal: creates the missing row-level security policies once the roles spm_admin, spm_analyst and spm_rep exist';
+SELECT spm_payout_internal.ensure_policies();
+
 CREATE FUNCTION spm_payout.create_roles() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -48,18 +87,7 @@ BEGIN
           spm_payout.draw_balance, spm_payout.credit_statement, spm_payout.payout_line, spm_payout.payout_summary,
           spm_payout.credit_line, spm_payout.pay_period, spm_payout.plan, spm_payout.plan_version,
           spm_payout.source, spm_payout.rep_login TO spm_rep;
-    -- row-level security, by role
-    FOREACH r IN ARRAY ARRAY['payout_line', 'payout_summary', 'credit_line', 'period_credit'] LOOP
-        EXECUTE format('DROP POLICY IF EXISTS %I ON spm_payout.%I', r || '_all', r);
-        EXECUTE format('DROP POLICY IF EXISTS %I ON spm_payout.%I', r || '_own', r);
-        EXECUTE format('CREATE POLICY %I ON spm_payout.%I FOR SELECT TO spm_admin, spm_analyst USING (true)', r || '_all', r);
-        EXECUTE format('CREATE POLICY %I ON spm_payout.%I FOR SELECT TO spm_rep USING (rep = ANY (spm_payout.my_reps()))',
-                       r || '_own', r);
-    END LOOP;
-    DROP POLICY IF EXISTS rep_login_all ON spm_payout.rep_login;
-    DROP POLICY IF EXISTS rep_login_own ON spm_payout.rep_login;
-    CREATE POLICY rep_login_all ON spm_payout.rep_login TO spm_admin, spm_analyst USING (true) WITH CHECK (true);
-    CREATE POLICY rep_login_own ON spm_payout.rep_login FOR SELECT TO spm_rep USING (login = current_user);
+    PERFORM spm_payout_internal.ensure_policies();
 END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout.create_roles() FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout.create_roles() IS
