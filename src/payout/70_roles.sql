@@ -44,7 +44,7 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = format('spm_payout.%I', r)::regclass
                                                  AND polname = r || '_own') THEN
             EXECUTE format('CREATE POLICY %I ON spm_payout.%I FOR SELECT TO spm_rep
-                            USING (rep = ANY ((SELECT spm_payout.my_reps())))', r || '_own', r);
+                            USING (rep = ANY ((SELECT spm_payout.my_reps())::text[]))', r || '_own', r);
         END IF;
     END LOOP;
     IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = 'spm_payout.rep_login'::regclass AND polname = 'rep_login_all') THEN
