@@ -82,7 +82,7 @@ CREATE EXTENSION postgres_fdw;
 CREATE EXTENSION spm_payout CASCADE;
 CREATE TABLE deals_local (deal_id int, rep_id int, close_date date, amount numeric(12,2));
 INSERT INTO deals_local
-SELECT g, 1 + (g::bigint * 7919) % $REPS, date '2025-01-01' + (g::bigint * 31) % 365, round(((g::bigint * 104729) % 90000 - 6000) / 3.0, 2)
+SELECT g, 1 + (g::bigint * 7919) % $REPS, date '2025-01-01' + ((g::bigint * 31) % 365)::int, round(((g::bigint * 104729) % 90000 - 6000) / 3.0, 2)
   FROM generate_series(1, $DEALS) g;
 ANALYZE deals_local;
 EOF
