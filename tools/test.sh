@@ -178,7 +178,8 @@ spm_run_doctest() {
 # tools/test_dump.sh: pg_dump -Fc / pg_restore of payout history, and an
 # ALTER EXTENSION UPDATE from the oldest version, each asserted (TAP).
 spm_run_shell_tap() {
-    local label=$1 script=$2 log=$SPM_TEST_TMP/$label.log passed failed
+    local label=$1 script=$2 log passed failed
+    log=$SPM_TEST_TMP/$label.log
     spm_log "$label: bash $script"
     bash "$script" 2>&1 | tee "$log" || true
     passed=$(grep -cE '^ok [0-9]+' "$log" || true)
