@@ -57,3 +57,4 @@ test:
 bench:
 	bash bench/run.sh
 	bash bench/payout.sh
+	bash bench/shards.sh
