@@ -116,7 +116,9 @@ BEGIN
     -- a cycle: a manager above itself
     SELECT o.rep, o.manager, o.valid INTO bad
       FROM pg_temp.spm_stage_org o
-      JOIN pg_temp.spm_chain c ON c.ancestor = o.rep AND c.rep = o.manager AND c.depth > 0 AND c.valid && o.valid
+     WHERE o.rep = o.manager AND NOT isempty(o.valid)
+        OR EXISTS (SELECT 1 FROM pg_temp.spm_chain c
+                    WHERE c.ancestor = o.rep AND c.rep = o.manager AND c.depth > 0 AND c.valid && o.valid)
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
@@ -204,10 +206,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
          GROUP BY 1, 2
     ), paid AS (
+        -- what the other periods paid for this plan year: their commission
+        -- lines, and prior-year lines booked for it (in a later plan year)
         SELECT l.rep, l.version_id, sum(l.earned) AS paid
           FROM spm_payout.payout_line l
-          JOIN yp ON yp.period_id = l.period_id AND yp.version_id = l.version_id
-         WHERE l.line_kind = 'commission' AND l.period_id IS DISTINCT FROM this_period
+          JOIN yp ON yp.version_id = l.version_id
+                 AND yp.period_id = CASE l.line_kind WHEN 'commission' THEN l.period_id ELSE l.for_period_id END
+         WHERE l.line_kind IN ('commission', 'prior_year') AND l.period_id IS DISTINCT FROM this_period
          GROUP BY 1, 2
     ), t AS (
         SELECT coalesce(c.rep, p.rep) AS rep, coalesce(c.version_id, p.version_id) AS version_id,
@@ -335,6 +340,18 @@ BEGIN
     t := spm_payout_internal.log_phase(run, format('closed periods (%s examined, %s changed)',
                                                    (SELECT count(*) - 1 FROM pg_temp.spm_stage_check), cardinality(chg)), n, t);
 
+    -- a pay period lies inside one plan year of every plan someone is on during it
+    SELECT pl.name, spm.fiscal_period(lower(p.period), 'year', pl.year_start_month) AS yr INTO bad
+      FROM spm_payout.plan pl
+     WHERE EXISTS (SELECT 1 FROM spm_payout.assignment a WHERE a.plan_id = pl.plan_id AND a.valid && p.period)
+       AND NOT p.period <@ spm.fiscal_period(lower(p.period), 'year', pl.year_start_month)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('pay period %s crosses the end of the plan year %s of plan %s', p.label, bad.yr, bad.name),
+            HINT = 'A pay period must lie inside one plan year (plan.year_start_month).';
+    END IF;
+
     -- 3. commission lines: earned to date in the plan year minus what the
     -- earlier periods of the plan year paid
     IF to_regclass('pg_temp.spm_earn') IS NOT NULL THEN DROP TABLE pg_temp.spm_earn; END IF;
@@ -377,7 +394,7 @@ BEGIN
                                         earned_to_date, paid_before, earned, cause)
     SELECT run, pid, y.last_period, e.rep, e.plan_id, e.version_id, 'prior_year',
            0, 0, e.credited_to_date, e.quota_to_date, e.attainment_to_date, e.earned_to_date,
-           coalesce(pd.paid, 0), e.earned_to_date - coalesce(pd.paid, 0),
+           e.paid_before, e.earned_to_date - e.paid_before,
            jsonb_build_object('plan_year', e.year_range::text, 'reason', 'a closed period of an earlier plan year changed')
       FROM (SELECT DISTINCT ON (pl.plan_id, spm.fiscal_period(lower(k.period), 'year', pl.year_start_month))
                    pl.plan_id, lower(k.period) AS year_of,
@@ -388,14 +405,8 @@ BEGIN
              WHERE k.period_id = ANY (chg)
                AND NOT p.period <@ spm.fiscal_period(lower(k.period), 'year', pl.year_start_month)) y
       CROSS JOIN LATERAL spm_payout_internal.earnings(NULL, y.year_of, lower(p.period)) e
-      LEFT JOIN LATERAL (SELECT sum(l.earned) AS paid FROM spm_payout.payout_line l
-                           JOIN spm_payout.pay_period k ON k.period_id = l.period_id
-                           JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
-                          WHERE l.rep = e.rep AND l.version_id = e.version_id AND l.period_id <> pid
-                            AND ((l.line_kind = 'commission' AND k.period <@ e.year_range)
-                                 OR (l.line_kind = 'prior_year' AND f.period <@ e.year_range))) pd ON true
      WHERE e.plan_id = y.plan_id AND e.earned_to_date IS NOT NULL
-       AND e.earned_to_date - coalesce(pd.paid, 0) <> 0;
+       AND e.earned_to_date - e.paid_before <> 0;
 
     -- manual adjustments
     INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, line_kind, earned, cause)
