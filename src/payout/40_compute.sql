@@ -193,9 +193,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FROM pv JOIN spm_payout.pay_period k ON k.period <@ pv.yr AND lower(k.period) <= up_to
          WHERE k.period && pv.valid
     ), latest AS (
-        SELECT pc.for_period_id, max(pc.run_id) AS run_id
-          FROM spm_payout.period_credit pc WHERE pc.for_period_id IN (SELECT y.period_id FROM yp y)
-         GROUP BY 1
+        -- the latest computation of each period as of up_to: its own run, or
+        -- a run that found it changed, booked in the latest period up to then
+        SELECT DISTINCT ON (c.for_period_id) c.for_period_id, c.run_id
+          FROM spm_payout.period_check c JOIN spm_payout.pay_period b ON b.period_id = c.period_id
+         WHERE c.for_period_id IN (SELECT y.period_id FROM yp y)
+           AND (c.changed OR c.period_id = c.for_period_id) AND lower(b.period) <= up_to
+         ORDER BY c.for_period_id, lower(b.period) DESC, c.run_id DESC
     ), cum AS (
         SELECT pc.rep, pc.version_id, sum(pc.credited) AS cum,
                coalesce(sum(pc.credited) FILTER (WHERE pc.for_period_id = this_period), 0) AS this_credit,
@@ -327,10 +331,12 @@ BEGIN
                        AND l.period_id <> %2$s) k
              GROUP BY k.for_period_id, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via, k.from_rep, k.depth
             HAVING sum(k.amount) <> 0$q$, part, pid, chg,
-            -- the changed periods' own partitions, and those where a run booked late rows for them
+            -- the changed periods' own partitions, and those of earlier periods
+            -- whose runs booked late rows for them (the state as of this period)
             chg || ARRAY(SELECT pc.period_id FROM spm_payout.period_check pc
-                              WHERE pc.changed IS TRUE AND pc.for_period_id = ANY (chg)
-                                AND pc.period_id <> pid));
+                           JOIN spm_payout.pay_period b ON b.period_id = pc.period_id
+                          WHERE pc.changed IS TRUE AND pc.for_period_id = ANY (chg)
+                            AND lower(b.period) < lower(p.period)));
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         n := 0;
@@ -381,8 +387,13 @@ BEGIN
                e.credited, coalesce(lc.late, 0), e.credited_to_date, e.quota_to_date, e.attainment_to_date,
                e.earned_to_date, e.paid_before, e.earned_to_date - e.paid_before
           FROM pg_temp.spm_earn e
-          LEFT JOIN (SELECT l.rep, l.version_id, sum(l.amount) AS late FROM spm_payout.%3$I l
-                      WHERE %4$L AND l.for_period_id <> %2$s GROUP BY 1, 2) lc
+          LEFT JOIN (SELECT e2.rep, e2.version_id, sum(g.late) AS late
+                       FROM pg_temp.spm_earn e2
+                       JOIN (SELECT l.rep, l.version_id, l.for_period_id, sum(l.amount) AS late
+                               FROM spm_payout.%3$I l WHERE %4$L AND l.for_period_id <> %2$s GROUP BY 1, 2, 3) g
+                         ON g.rep = e2.rep AND g.version_id = e2.version_id
+                       JOIN spm_payout.pay_period f ON f.period_id = g.for_period_id AND f.period <@ e2.year_range
+                      GROUP BY 1, 2) lc
                  ON lc.rep = e.rep AND lc.version_id = e.version_id$q$,
         run, pid, part, cardinality(chg) > 0);
     GET DIAGNOSTICS n = ROW_COUNT;

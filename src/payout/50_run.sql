@@ -102,9 +102,11 @@ BEGIN
         INSERT INTO pg_temp.spm_stage_check
         SELECT f.period_id, f.fingerprint,
                f.period_id <> p.period_id
+               -- as recorded by the latest earlier period that looked at it (its own run or a later check)
                AND f.fingerprint IS DISTINCT FROM (SELECT c.fingerprint FROM spm_payout.period_check c
-                                                    WHERE c.for_period_id = f.period_id AND c.period_id <> p.period_id
-                                                    ORDER BY c.run_id DESC LIMIT 1)
+                                                    JOIN spm_payout.pay_period b ON b.period_id = c.period_id
+                                                   WHERE c.for_period_id = f.period_id AND lower(b.period) < lower(p.period)
+                                                   ORDER BY lower(b.period) DESC, c.run_id DESC LIMIT 1)
           FROM spm_payout_internal.fingerprints(examined || p.period_id, ARRAY[p.period_id]) f;
         changed := ARRAY(SELECT c.period_id FROM pg_temp.spm_stage_check c WHERE c.changed);
         IF cardinality(changed) > 0 THEN
