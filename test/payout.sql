@@ -1,673 +1,616 @@
--- pgTAP: payout runs (catalog, spm.run_payout, spm.close_period, views,
--- roles and row-level security).  The company and every number come from
--- sql/payout.sql, where they are checked by hand; the comments repeat the
--- arithmetic.  Identity columns are never assumed (sequences are not rolled
--- back): periods are found by their start date, plans by name.
+-- pgTAP: spm_payout (catalog, spm_payout.run_payout, spm_payout.close_period,
+-- results and views).  Properties first, on a generated company run month
+-- by month with closes, reruns, late deals, changed amounts, cancellations
+-- and a plan-year boundary; then examples computed by hand; then every
+-- error with its SQLSTATE.  Security, roles and row-level security are in
+-- test/payout_security.sql; dump and restore in tools/test_dump.sh.
 --
--- Assertions marked "-- Fixed:" pin bugs this file found; each says what
--- was wrong.
+-- Identity columns are never assumed (sequences are not rolled back):
+-- periods are found by a date inside them, versions by plan and number.
+-- Tests marked todo show bugs of src/payout that are not fixed yet; each
+-- says what is wrong:
+--   late_credit of a commission line counts late credit of earlier plan years;
+--   1. rerunning the period that booked a late change after a later period
+--      ran drops the late change (never paid);
+--   2. a closed period recomputed to no credit at all keeps its old credit;
+--   3. a rep reporting to itself is not reported as a cycle;
+--   4. a period crossing a plan year is computed without lines (its credit
+--      never paid) when no earlier period of the year paid the rep;
+--   5. a rerun of the open last period of a plan year pays again what a
+--      prior-year line paid.
 BEGIN;
-SELECT plan(288);
+SELECT plan(97);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
 CREATE SCHEMA pt;
 SET search_path = pt, public;
-GRANT USAGE ON SCHEMA pt TO PUBLIC;
-CREATE TABLE sales (id int PRIMARY KEY, seller text, amt numeric(12,2), closed date, kind text);
-CREATE TABLE splits (deal int, rep text, pct numeric);
+-- one row per source row: id is the row, deal the deal (a credit note
+-- carries the deal it cancels, so a split deal's credit note is split alike)
+CREATE TABLE sales (id int PRIMARY KEY, deal int, seller text, amt numeric, closed date, kind text);
+CREATE TABLE splits (deal int, rep text, w numeric);
 CREATE TABLE org (rep text, mgr text, valid daterange);
-INSERT INTO sales VALUES
-  (1, 'ann', 12000, '2025-01-10', 'new'),
-  (2, 'bob',  4000, '2025-01-15', 'new'),
-  (3, 'ann', 999.99, '2025-01-20', 'new'),      -- split 50/50 with bob
-  (9, 'ann', 77777, '2025-01-21', 'internal');  -- filtered out by the source
-INSERT INTO splits VALUES (3, 'ann', 50), (3, 'bob', 50);
-INSERT INTO org VALUES ('ann', 'mia', '(,)'), ('bob', 'mia', '(,)'), ('mia', NULL, '(,)');
+INSERT INTO org VALUES ('r1', 'm1', '(,)'), ('r2', 'm1', '(,)'), ('q1', 'm1', '(,)'),
+  ('r3', 'm2', '(,)'), ('r4', 'm2', '(,)'), ('q2', 'm2', '(,)'), ('t1', 'm2', '(,)'),
+  ('m1', 'vp', '(,)'), ('m2', 'vp', '(,)'), ('vp', NULL, '(,)');
 
-CREATE TEMP TABLE audit_base AS SELECT coalesce(max(audit_id), 0) AS id FROM spm.audit_log;
+-- 150 deals in 2025 spread over the year (53 is prime to 365), amounts with
+-- cents; every 29th is internal (filtered out); every 8th split 2:1 with the
+-- next seller (thirds: the split has remainders)
+INSERT INTO sales
+SELECT i, i, (ARRAY['r1','r2','r3','r4','q1','q2','t1'])[1 + i % 7],
+       round(200 + (i * 7919) % 12000 + ((i * 37) % 100) / 100.0, 2),
+       date '2025-01-01' + (i * 53) % 365,
+       CASE WHEN i % 29 = 0 THEN 'internal' ELSE 'new' END
+  FROM generate_series(1, 150) i;
+INSERT INTO splits
+SELECT i, (ARRAY['r1','r2','r3','r4','q1','q2','t1'])[1 + i % 7], 2 FROM generate_series(8, 150, 8) i
+UNION ALL
+SELECT i, (ARRAY['r1','r2','r3','r4','q1','q2','t1'])[1 + (i + 1) % 7], 1 FROM generate_series(8, 150, 8) i;
 
--- period_id of the month m of 2025
-CREATE FUNCTION pt.per(m int) RETURNS int LANGUAGE sql STABLE AS
-$$ SELECT period_id FROM spm.pay_period WHERE lower(period) = make_date(2025, m, 1) $$;
--- everything a run or a close writes, seen with full rights (no RLS)
-CREATE FUNCTION pt.written() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog AS $$
-    SELECT format('runs %s (%s); lines %s (%s); credit %s (%s); summaries %s (%s); closed: %s',
-        (SELECT count(*) FROM spm.run), (SELECT md5(string_agg(r::text, ',' ORDER BY r.run_id)) FROM spm.run r),
-        (SELECT count(*) FROM spm.payout_line),
-        (SELECT md5(string_agg(l::text, ',' ORDER BY l.line_id)) FROM spm.payout_line l),
-        (SELECT count(*) FROM spm.credit_line),
-        (SELECT md5(string_agg(c::text, ',' ORDER BY c::text)) FROM spm.credit_line c),
-        (SELECT count(*) FROM spm.payout_summary),
-        (SELECT md5(string_agg(s::text, ',' ORDER BY s.period_id, s.rep)) FROM spm.payout_summary s),
-        (SELECT string_agg(p.label, ',' ORDER BY p.label) FROM spm.pay_period p WHERE p.status = 'closed'))
-$$;
--- a statement that must fail with this error and leave every result as it was
-CREATE FUNCTION pt.run_fails(stmt text, code text, msg text, what text) RETURNS SETOF text
-LANGUAGE plpgsql AS $$
-DECLARE
-    before text := pt.written();
-BEGIN
-    RETURN NEXT throws_ok(stmt, code, msg, what);
-    RETURN NEXT is(pt.written(), before, what || ': nothing written');
-END $$;
--- a run that returns its INOUT run_id
-CREATE FUNCTION pt.run(period text) RETURNS bigint LANGUAGE plpgsql AS $$
+SELECT count(*) FROM spm_payout.add_pay_periods('2025-01-01', '2026-06-30', 'month') \gset
+SELECT count(*) FROM spm_payout.add_pay_periods('2027-01-01', '2028-06-30', 'quarter') \gset
+SELECT count(*) FROM spm_payout.add_pay_periods('2029-01-01', '2030-03-31', 'quarter') \gset
+INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column, filter_column, filter_values)
+VALUES ('crm', 'pt.sales', 'seller', 'deal', 'amt', 'closed', 'kind', '{new,credit}');
+INSERT INTO spm_payout.split_rule (source_id, relation, deal_column, rep_column, weight_column)
+SELECT source_id, 'pt.splits', 'deal', 'rep', 'w' FROM spm_payout.source WHERE name = 'crm';
+INSERT INTO spm_payout.hierarchy_rule (relation, rep_column, manager_column, valid_column, override_rates)
+VALUES ('pt.org', 'rep', 'mgr', 'valid', '{1, 0.25}');
+INSERT INTO spm_payout.plan (name) VALUES ('A'), ('Q'), ('T'), ('M'), ('Z'), ('Y');
+INSERT INTO spm_payout.plan_version (plan_id, version, valid, schedule, base, target_incentive)
+SELECT plan_id, v, r::daterange, s::spm.schedule, b, t
+  FROM (VALUES ('A', 1, '[2025-01-01,2025-06-16)', 'marginal(0: 0.02, 20000: 0.05)', 'amount', NULL),
+               ('A', 2, '[2025-06-16,)', 'retroactive(0: 0.03, 50000: 0.06)', 'amount', NULL),
+               ('Q', 1, '[2025-01-01,)', 'marginal(0: 0.04, 1: 0.08)', 'quota', NULL),
+               ('T', 1, '[2025-01-01,)', 'curve(0: 0, 1: 1, 2: 3)', 'attainment', 1000),
+               ('M', 1, '[2025-01-01,)', 'marginal(0: 0.005)', 'amount', NULL),
+               ('Z', 1, '[2027-01-01,)', 'marginal(0: 0.03)', 'amount', NULL),
+               ('Y', 1, '[2029-01-01,)', 'marginal(0: 0.03)', 'amount', NULL)) x(n, v, r, s, b, t)
+  JOIN spm_payout.plan ON name = n;
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT r, plan_id, '[2025-01-01,2026-07-01)'
+  FROM (VALUES ('r1', 'A'), ('r2', 'A'), ('r3', 'A'), ('r4', 'A'), ('q1', 'Q'), ('q2', 'Q'), ('t1', 'T'),
+               ('m1', 'M'), ('m2', 'M'), ('vp', 'M')) x(r, n) JOIN spm_payout.plan ON name = n;
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT 'z', plan_id, '[2027-01-01,2029-01-01)' FROM spm_payout.plan WHERE name = 'Z';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT 'y', plan_id, '[2029-01-01,)' FROM spm_payout.plan WHERE name = 'Y';
+INSERT INTO spm_payout.quota (rep, period_id, amount)
+SELECT r, period_id, 10000 FROM unnest('{q1,q2,t1}'::text[]) r, spm_payout.pay_period WHERE upper(period) <= '2026-07-01';
+INSERT INTO spm_payout.draw_agreement (rep, kind, amount, term, forgive_at_end) VALUES
+  ('r3', 'recoverable', 1500, '[2025-01-01,2026-01-01)', false),
+  ('t1', 'non_recoverable', 800, '[2025-01-01,2026-01-01)', false),
+  ('q2', 'advance', 500, '[2025-03-01,2025-09-01)', true);
+
+-- helpers
+CREATE FUNCTION pt.pid(d text) RETURNS int LANGUAGE sql STABLE AS
+$$ SELECT (spm_payout.find_period(d)).period_id $$;
+CREATE FUNCTION pt.lbl(d text) RETURNS text LANGUAGE sql STABLE AS
+$$ SELECT (spm_payout.find_period(d)).label $$;
+CREATE FUNCTION pt.run(d text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     r bigint;
 BEGIN
-    CALL spm.run_payout(period, r);
+    CALL spm_payout.run_payout(d, r);
     RETURN r;
 END $$;
+CREATE FUNCTION pt.close(d text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    CALL spm_payout.close_period(d);
+END $$;
+-- run and close the months first..last of 2025
+CREATE FUNCTION pt.months(first int, last int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    FOR m IN first .. last LOOP
+        PERFORM pt.run(make_date(2025, m, 15)::text);
+        PERFORM pt.close(make_date(2025, m, 15)::text);
+    END LOOP;
+END $$;
+-- every result row (run ids aside), as text
+CREATE VIEW pt.all_results AS
+SELECT 'line' AS t, concat_ws(' ', period_id, for_period_id, rep, plan_id, version_id, line_kind, credited, late_credit,
+                              credited_to_date, quota_to_date, attainment_to_date, earned_to_date, paid_before, earned,
+                              cause) AS r FROM spm_payout.payout_line
+UNION ALL
+SELECT 'credit', concat_ws(' ', period_id, for_period_id, rep, version_id, source_id, deal, deal_date, via, from_rep,
+                           depth, amount) FROM spm_payout.credit_line
+UNION ALL
+SELECT 'summary', concat_ws(' ', period_id, rep, earned, draw, draw_kind, draw_paid, recovered, forgiven, balance,
+                            payout) FROM spm_payout.payout_summary
+UNION ALL
+SELECT 'period_credit', concat_ws(' ', period_id, for_period_id, rep, version_id, credited, deals)
+  FROM spm_payout.period_credit
+UNION ALL
+SELECT 'period_check', concat_ws(' ', period_id, for_period_id, fingerprint, changed) FROM spm_payout.period_check;
 
--- the catalog of sql/payout.sql, plus April (no sales) for the empty-period case
-SELECT is((SELECT count(*)::int FROM spm.add_pay_periods('2025-01-01', '2025-04-30', 'month')), 4,
-          'add_pay_periods: January to April, one period per month');
-SELECT results_eq($$SELECT label, period FROM spm.pay_period ORDER BY period$$,
-    $$VALUES ('2025-01-01..2025-01-31', '[2025-01-01,2025-02-01)'::daterange),
-             ('2025-02-01..2025-02-28', '[2025-02-01,2025-03-01)'), ('2025-03-01..2025-03-31', '[2025-03-01,2025-04-01)'),
-             ('2025-04-01..2025-04-30', '[2025-04-01,2025-05-01)')$$,
-    'add_pay_periods: labels first..last day, [start, end) ranges');
-INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column, filter_column, filter_values)
-VALUES ('crm', 'pt.sales', 'seller', 'id', 'amt', 'closed', 'kind', '{new,renewal}');
-INSERT INTO spm.split_rule SELECT source_id, 'pt.splits', 'deal', 'rep', 'pct' FROM spm.source WHERE name = 'crm';
-INSERT INTO spm.hierarchy_rule (relation, rep_column, manager_column, valid_column) VALUES ('pt.org', 'rep', 'mgr', 'valid');
-INSERT INTO spm.plan (name, schedule, base) VALUES
-  ('rep plan', 'marginal(0: 0.05, 1: 0.10)', 'quota'),  -- 5% to quota, 10% above
-  ('mgr plan', 'marginal(0: 0.01)', 'amount');          -- 1% of the team's credit
-INSERT INTO spm.assignment (rep, plan_id, valid)
-SELECT r, (SELECT plan_id FROM spm.plan WHERE name = CASE r WHEN 'mia' THEN 'mgr plan' ELSE 'rep plan' END), '[2025-01-01,)'
-  FROM unnest('{ann,bob,mia}'::text[]) r;
-INSERT INTO spm.quota SELECT r, p.period_id, 10000 FROM unnest('{ann,bob}'::text[]) r, spm.pay_period p;
-INSERT INTO spm.draw_agreement (rep, kind, amount, term) VALUES ('bob', 'recoverable', 1000, '[2025-01-01,2025-04-01)');
+-- The oracle: credit per (credited person, plan version) of the deals dated
+-- in [lo, hi), computed from the source without spm_payout: splits by
+-- spm.split_share in rep order, roll-ups by the org table and the override
+-- rates {1, 0.25}, the version valid on the deal date.
+CREATE FUNCTION pt.oracle_credit(lo date, hi date) RETURNS TABLE (rep text, version_id int, credit numeric)
+LANGUAGE sql STABLE AS $$
+    WITH s AS (SELECT * FROM pt.sales s WHERE s.kind <> 'internal' AND s.closed >= lo AND s.closed < hi),
+    base AS (
+        SELECT s.closed, s.seller AS rep, s.amt FROM s
+         WHERE NOT EXISTS (SELECT 1 FROM pt.splits p WHERE p.deal = s.deal)
+        UNION ALL
+        SELECT s.closed, p.rep, spm.split_share(s.amt, p.w) OVER (PARTITION BY s.id ORDER BY p.rep)
+          FROM s JOIN pt.splits p ON p.deal = s.deal
+    ), cr AS (
+        SELECT b.rep, b.closed, b.amt FROM base b
+        UNION ALL
+        SELECT o.mgr, b.closed, b.amt FROM base b JOIN pt.org o ON o.rep = b.rep WHERE o.mgr IS NOT NULL
+        UNION ALL
+        SELECT o2.mgr, b.closed, b.amt * 0.25 FROM base b JOIN pt.org o ON o.rep = b.rep
+          JOIN pt.org o2 ON o2.rep = o.mgr WHERE o2.mgr IS NOT NULL
+    )
+    SELECT c.rep, v.version_id, sum(c.amt)
+      FROM cr c
+      JOIN spm_payout.assignment a ON a.rep = c.rep AND a.valid @> c.closed
+      JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid @> c.closed
+     GROUP BY 1, 2
+$$;
+-- CONSERVATION: for every rep and plan version, what the lines of plan year
+-- y paid (commission lines of its periods starting before hi, plus the
+-- prior-year lines booked for it later) against round(E(credit), 2) of the
+-- oracle's credit of the year up to hi, E odd for a negative credit.  The
+-- quota and attainment plans have one version over whole months: their
+-- quota (target) to date is the sum over the year's periods before hi.
+-- Returns the (rep, version) that do not balance.
+CREATE FUNCTION pt.unbalanced(y int, hi date) RETURNS TABLE (rep text, version_id int, paid numeric, due numeric)
+LANGUAGE sql STABLE AS $$
+    WITH yr AS (SELECT make_date(y, 1, 1) AS lo, least(make_date(y + 1, 1, 1), hi) AS hi),
+    credit AS (SELECT o.* FROM yr, pt.oracle_credit(yr.lo, yr.hi) o),
+    todate AS (
+        SELECT a.rep, v.version_id, sum(q.amount) AS quota, sum(v.target_incentive) AS target
+          FROM yr JOIN spm_payout.pay_period p ON lower(p.period) >= yr.lo AND lower(p.period) < yr.hi
+          JOIN spm_payout.assignment a ON a.valid @> lower(p.period)
+          JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid @> lower(p.period)
+          LEFT JOIN spm_payout.quota q ON q.rep = a.rep AND q.period_id = p.period_id
+         GROUP BY 1, 2
+    ), due AS (
+        SELECT c.rep, c.version_id,
+               round(sign(c.credit) * CASE v.base
+                   WHEN 'amount' THEN spm.apply(v.schedule, abs(c.credit))
+                   WHEN 'quota' THEN spm.apply(v.schedule, abs(c.credit), t.quota)
+                   ELSE t.target * spm.apply(v.schedule, spm.attainment(abs(c.credit), t.quota)) END, 2) AS due
+          FROM credit c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+          LEFT JOIN todate t ON t.rep = c.rep AND t.version_id = c.version_id
+    ), paid AS (
+        SELECT l.rep, l.version_id, sum(l.earned) AS paid
+          FROM yr, spm_payout.payout_line l
+          JOIN spm_payout.pay_period k ON k.period_id = l.period_id
+          JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
+         WHERE (l.line_kind = 'commission' AND lower(k.period) >= yr.lo AND lower(k.period) < yr.hi)
+            OR (l.line_kind = 'prior_year' AND lower(f.period) >= yr.lo AND lower(f.period) < yr.hi)
+         GROUP BY 1, 2
+    )
+    SELECT coalesce(d.rep, p.rep), coalesce(d.version_id, p.version_id), p.paid, d.due
+      FROM due d FULL JOIN paid p ON p.rep = d.rep AND p.version_id = d.version_id
+     WHERE coalesce(p.paid, 0) <> coalesce(d.due, 0)
+$$;
+-- the depth-0 credit booked for each period (wherever booked) against the
+-- source rows dated in it: the periods where they differ
+CREATE FUNCTION pt.depth0_mismatch(hi date) RETURNS TABLE (period text, booked numeric, source numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT p.label, b.booked, s.total
+      FROM spm_payout.pay_period p
+      LEFT JOIN (SELECT c.for_period_id, sum(c.amount) AS booked FROM spm_payout.credit_line c
+                  WHERE c.depth = 0 GROUP BY 1) b ON b.for_period_id = p.period_id
+      LEFT JOIN (SELECT pp.period_id, sum(s.amt) AS total FROM pt.sales s
+                   JOIN spm_payout.pay_period pp ON pp.period @> s.closed
+                  WHERE s.kind <> 'internal' GROUP BY 1) s ON s.period_id = p.period_id
+     WHERE upper(p.period) <= hi AND b.booked IS DISTINCT FROM s.total
+$$;
+-- roll-ups: every depth-0 credit (per period, deal, date and rep, net of
+-- late rows) rolled up to the manager (depth 1, rate 1) and the manager's
+-- manager (depth 2, rate 0.25), exactly, and nothing else
+CREATE VIEW pt.rollup_mismatch AS
+WITH z AS (SELECT for_period_id, deal, deal_date, rep, sum(amount) AS a FROM spm_payout.credit_line
+            WHERE depth = 0 GROUP BY 1, 2, 3, 4),
+exp AS (SELECT z.for_period_id, z.deal, z.deal_date, z.rep AS from_rep, 1 AS depth, o.mgr AS rep, z.a AS a
+          FROM z JOIN pt.org o ON o.rep = z.rep WHERE o.mgr IS NOT NULL
+        UNION ALL
+        SELECT z.for_period_id, z.deal, z.deal_date, z.rep, 2, o2.mgr, z.a * 0.25
+          FROM z JOIN pt.org o ON o.rep = z.rep JOIN pt.org o2 ON o2.rep = o.mgr WHERE o2.mgr IS NOT NULL),
+act AS (SELECT for_period_id, deal, deal_date, from_rep, depth, rep, sum(amount) AS a FROM spm_payout.credit_line
+         WHERE depth > 0 GROUP BY 1, 2, 3, 4, 5, 6)
+SELECT for_period_id, deal, deal_date, from_rep, depth, rep, exp.a AS expected, act.a AS booked
+  FROM exp FULL JOIN act USING (for_period_id, deal, deal_date, from_rep, depth, rep)
+ WHERE exp.a IS DISTINCT FROM act.a;
+-- the draw ledger of every rep, period after period: payout - earned =
+-- balance - previous balance + forgiven (docs/draws.md, Rules)
+CREATE VIEW pt.ledger_mismatch AS
+SELECT * FROM (
+    SELECT s.rep, p.label, s.earned, s.payout, s.forgiven, s.balance,
+           lag(s.balance, 1, 0::numeric) OVER (PARTITION BY s.rep ORDER BY lower(p.period)) AS before
+      FROM spm_payout.payout_summary s JOIN spm_payout.pay_period p USING (period_id)) x
+ WHERE x.payout - x.earned <> x.balance - x.before + x.forgiven;
+-- late credit booked in period d for closed period f, depth 0
+CREATE FUNCTION pt.late(booked_in text, for_period text) RETURNS numeric LANGUAGE sql STABLE AS $$
+    SELECT coalesce(sum(amount), 0) FROM spm_payout.credit_line
+     WHERE period_id = pt.pid(booked_in) AND for_period_id = pt.pid(for_period) AND depth = 0
+$$;
 
--- ================================================= 1. catalog: bad input
--- spm.source: unknown table, unknown columns, wrong types
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.no_such_table', 'seller', 'id', 'amt', 'closed')$$,
-    '42P01', 'relation "pt.no_such_table" does not exist', 'source: unknown table');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'nobody', 'id', 'amt', 'closed')$$,
-    '42703', 'column nobody of relation pt.sales does not exist', 'source: unknown rep_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'nodeal', 'amt', 'closed')$$,
-    '42703', 'column nodeal of relation pt.sales does not exist', 'source: unknown deal_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'noamt', 'closed')$$,
-    '42703', 'column noamt of relation pt.sales does not exist', 'source: unknown amount_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'amt', 'nodate')$$,
-    '42703', 'column nodate of relation pt.sales does not exist', 'source: unknown date_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column, filter_column, filter_values)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'amt', 'closed', 'nokind', '{new}')$$,
-    '42703', 'column nokind of relation pt.sales does not exist', 'source: unknown filter_column');
-SELECT throws_ok($$UPDATE spm.source SET rep_column = 'nobody' WHERE name = 'crm'$$,
-    '42703', 'column nobody of relation pt.sales does not exist', 'source: an UPDATE is checked too');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'kind', 'closed')$$,
-    '42804', 'column kind of relation pt.sales has type text', 'source: text amount_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'closed', 'closed')$$,
-    '42804', 'column closed of relation pt.sales has type date', 'source: date amount_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'amt', 'amt')$$,
-    '42804', 'column amt of relation pt.sales has type numeric', 'source: numeric date_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'amt', 'seller')$$,
-    '42804', 'column seller of relation pt.sales has type text', 'source: text date_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column)
-                  VALUES ('bad', 'pt.sales', NULL, 'id', 'amt', 'closed')$$,
-    '22023', 'rep_column must not be NULL', 'source: NULL rep_column');
-SELECT throws_ok($$INSERT INTO spm.source (name, relation, rep_column, deal_column, amount_column, date_column, filter_column)
-                  VALUES ('bad', 'pt.sales', 'seller', 'id', 'amt', 'closed', 'kind')$$,
-    '23514', 'new row for relation "source" violates check constraint "source_filter_complete"',
-    'source: a filter column needs filter values');
+-- ====================================================== the first quarter
+SELECT pt.months(1, 3) \gset
+SELECT is((SELECT string_agg(label, ',' ORDER BY period) FROM spm_payout.pay_period WHERE status = 'closed'),
+          '2025-01-01..2025-01-31,2025-02-01..2025-02-28,2025-03-01..2025-03-31', 'January to March run and closed');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2025, '2025-04-01')$$, 'conservation: January to March');
 
--- spm.split_rule
-SELECT throws_ok($$INSERT INTO spm.split_rule SELECT source_id, 'pt.no_splits', 'deal', 'rep', 'pct' FROM spm.source WHERE name = 'crm'$$,
-    '42P01', 'relation "pt.no_splits" does not exist', 'split_rule: unknown table');
-SELECT throws_ok($$UPDATE spm.split_rule SET deal_column = 'nodeal'$$,
-    '42703', 'column nodeal of relation pt.splits does not exist', 'split_rule: unknown deal_column');
-SELECT throws_ok($$UPDATE spm.split_rule SET rep_column = 'norep'$$,
-    '42703', 'column norep of relation pt.splits does not exist', 'split_rule: unknown rep_column');
-SELECT throws_ok($$UPDATE spm.split_rule SET weight_column = 'noweight'$$,
-    '42703', 'column noweight of relation pt.splits does not exist', 'split_rule: unknown weight_column');
-SELECT throws_ok($$UPDATE spm.split_rule SET weight_column = 'rep'$$,
-    '42804', 'column rep of relation pt.splits has type text', 'split_rule: text weight_column');
+-- ============================================================ reruns
+SELECT pt.run('2025-04-15') AS run_apr1 \gset
+CREATE TEMP TABLE snap AS SELECT * FROM pt.all_results;
+SELECT pt.run('2025-04-15') AS run_apr2 \gset
+SELECT bag_eq('SELECT * FROM pt.all_results', 'SELECT * FROM snap', 'a rerun of April changes no result row');
+SELECT is((SELECT count(*)::int FROM spm_payout.run_log WHERE period = pt.lbl('2025-04-15') AND status = 'succeeded'), 2,
+          'both runs are logged');
 
--- spm.hierarchy_rule
-SELECT throws_ok($$INSERT INTO spm.hierarchy_rule (relation, rep_column, manager_column, valid_column)
-                  VALUES ('pt.no_org', 'rep', 'mgr', 'valid')$$,
-    '42P01', 'relation "pt.no_org" does not exist', 'hierarchy_rule: unknown table');
-SELECT throws_ok($$UPDATE spm.hierarchy_rule SET rep_column = 'norep'$$,
-    '42703', 'column norep of relation pt.org does not exist', 'hierarchy_rule: unknown rep_column');
-SELECT throws_ok($$UPDATE spm.hierarchy_rule SET manager_column = 'nomgr'$$,
-    '42703', 'column nomgr of relation pt.org does not exist', 'hierarchy_rule: unknown manager_column');
-SELECT throws_ok($$UPDATE spm.hierarchy_rule SET valid_column = 'novalid'$$,
-    '42703', 'column novalid of relation pt.org does not exist', 'hierarchy_rule: unknown valid_column');
-SELECT throws_ok($$UPDATE spm.hierarchy_rule SET valid_column = 'mgr'$$,
-    '42804', 'column mgr of relation pt.org has type text', 'hierarchy_rule: valid_column must be a daterange');
+-- ============================================== late changes to closed periods
+-- February: a late deal of r1 (4,321.09) and deal 1 (r2, 2025-02-23) 100 more;
+-- March: a late deal of q1's split 1:1 with r2 (1,000.01: 500.01 + 500.00).
+-- April (open): deal 7 (r1, 2025-01-07, 7,633.59) cancelled in full; 1,000
+-- of the split deal 8 (r2 2 : r3 1) refunded: the credit note splits alike.
+INSERT INTO sales VALUES
+  (1001, 1001, 'r1',  4321.09,  '2025-02-14', 'new'),
+  (1002, 1002, 'q1',  1000.01,  '2025-03-30', 'new'),
+  (1003, 7,    'r1', -7633.59,  '2025-04-20', 'credit'),
+  (1004, 8,    'r2', -1000.00,  '2025-04-25', 'credit');
+INSERT INTO splits VALUES (1002, 'q1', 1), (1002, 'r2', 1);
+UPDATE sales SET amt = amt + 100 WHERE id = 1;
+SELECT is((SELECT amt FROM sales WHERE id = 7), 7633.59, 'deal 7 is 200 + 55,433 mod 12,000 + 0.59 = 7,633.59');
+SELECT pt.run('2025-04-15') AS run_apr3 \gset
+SELECT is((SELECT row(examined_periods, changed_periods)::text FROM spm_payout.run_log WHERE run_id = :run_apr3),
+          '("2025-01-01..2025-01-31, 2025-02-01..2025-02-28, 2025-03-01..2025-03-31","2025-02-01..2025-02-28, 2025-03-01..2025-03-31")',
+          'the run examines the closed periods and finds February and March changed');
+SELECT is(pt.late('2025-04-15', '2025-02-15'), 4421.09, 'February''s late credit: 4,321.09 + 100 = 4,421.09');
+SELECT is(pt.late('2025-04-15', '2025-03-15'), 1000.01, 'March''s late credit: 1,000.01');
+SELECT set_eq($$SELECT rep, amount FROM spm_payout.credit_line WHERE deal = '1002' AND depth = 0$$,
+              $$VALUES ('q1', 500.01), ('r2', 500.00)$$, 'the late split deal: 500.01 to q1 (earlier), 500.00 to r2');
+SELECT set_eq($$SELECT rep, amount FROM spm_payout.credit_line WHERE deal = '8' AND depth = 0 AND deal_date = '2025-04-25'$$,
+              $$VALUES ('r2', -666.67), ('r3', -333.33)$$,
+              'the credit note of the split deal 8 splits like it: -666.67 (largest remainder) and -333.33');
+SELECT is((SELECT late_credit FROM spm_payout.payout_line
+             WHERE period_id = pt.pid('2025-04-15') AND rep = 'r1' AND line_kind = 'commission'), 4321.09,
+          'r1''s April commission line shows the late credit');
+CREATE TEMP TABLE snap_late AS SELECT * FROM pt.all_results;
+SELECT pt.run('2025-04-15') AS run_apr4 \gset
+SELECT bag_eq('SELECT * FROM pt.all_results', 'SELECT * FROM snap_late',
+              'a rerun of the period that booked the late changes books them again, identically (not twice)');
+SELECT pt.close('2025-04-15') \gset
+SELECT pt.run('2025-05-15') AS run_may \gset
+SELECT is((SELECT count(*)::int FROM spm_payout.credit_line WHERE period_id = pt.pid('2025-05-15') AND for_period_id <> period_id),
+          0, 'the next period does not book the late changes again');
+SELECT is((SELECT changed_periods FROM spm_payout.run_log WHERE run_id = :run_may), '', 'and finds nothing changed');
+SELECT is((SELECT sum(amount) FROM spm_payout.credit_line WHERE for_period_id = pt.pid('2025-02-15') AND depth = 0),
+          (SELECT sum(amt) FROM sales WHERE closed BETWEEN '2025-02-01' AND '2025-02-28' AND kind <> 'internal'),
+          'February''s credit, wherever booked, is its source total');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2025, '2025-06-01')$$,
+                'conservation: January to May, with late deals, a changed amount and cancellations');
+SELECT is_empty($$SELECT * FROM pt.depth0_mismatch('2025-06-01')$$, 'depth 0 credit = source total, period by period');
+SELECT is_empty($$SELECT * FROM pt.rollup_mismatch$$, 'roll-ups exact: depth 1 at rate 1, depth 2 at rate 0.25');
+SELECT is((SELECT count(*)::int FROM spm_payout.payout_line WHERE period_id = pt.pid('2025-05-15') AND rep = 'r1'), 1,
+          'r1 has one line in May: version 2 of plan A starts 2025-06-16');
 
--- plans and quotas
-SELECT throws_ok($$INSERT INTO spm.plan (name, schedule) VALUES ('empty', NULL)$$,
-    '23502', 'null value in column "schedule" of relation "plan" violates not-null constraint', 'plan without a schedule');
-SELECT throws_ok($$INSERT INTO spm.plan (name, schedule, base) VALUES ('curve', 'marginal(0: 1)', 'attainment')$$,
-    '23514', 'new row for relation "plan" violates check constraint "plan_attainment_needs_target"',
-    'attainment plan without target_incentive');
-SELECT throws_ok($$INSERT INTO spm.quota SELECT 'zed', pt.per(2), 0$$,
-    '23514', 'new row for relation "quota" violates check constraint "quota_must_be_positive"', 'quota of zero');
-SELECT throws_ok($$INSERT INTO spm.quota SELECT 'zed', pt.per(2), -5000$$,
-    '23514', 'new row for relation "quota" violates check constraint "quota_must_be_positive"', 'negative quota');
-SELECT throws_ok($$UPDATE spm.quota SET amount = 0 WHERE rep = 'ann' AND period_id = pt.per(2)$$,
-    '23514', 'new row for relation "quota" violates check constraint "quota_must_be_positive"', 'quota updated to zero');
+-- ================================================ the rest of 2025
+SELECT pt.close('2025-05-15') \gset
+SELECT pt.months(6, 7) \gset
+-- a late deal in the closed July; r1's deal 140 (2025-05-01, version 1,
+-- 4,860.80) cancelled in September (the credit note is dated under version
+-- 2: it is credited there); t1 refunds 2,000 in August
+INSERT INTO sales VALUES
+  (1005, 1005, 'r4', 2500.50, '2025-07-31', 'new'),
+  (1006, 140,  'r1', -4860.80, '2025-09-03', 'credit'),   -- deal 140: r1, 2025-05-01
+  (1007, 1007, 't1', -2000, '2025-08-08', 'credit');
+-- the split of deal 16 (2025-04-29, closed April) changes from 2:1 to 1:1
+UPDATE splits SET w = 1 WHERE deal = 16;
+SELECT pt.months(8, 12) \gset
+SELECT is((SELECT changed_periods FROM spm_payout.run_log WHERE period = pt.lbl('2025-08-15') ORDER BY run_id DESC LIMIT 1),
+          '2025-04-01..2025-04-30, 2025-07-01..2025-07-31', 'August finds April (the split) and July (the late deal) changed');
+SELECT is((SELECT row(count(*), sum(amount))::text FROM spm_payout.credit_line
+            WHERE deal = '16' AND depth = 0 AND period_id = pt.pid('2025-08-15')),
+          '(2,0.00)', 'the new split of deal 16 moves credit between its two reps: two late rows adding up to 0');
+SELECT is((SELECT count(*)::int FROM spm_payout.pay_period WHERE status = 'closed'), 12, '2025 is run and closed');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2025, '2026-01-01')$$, 'conservation: the plan year 2025');
+SELECT is_empty($$SELECT * FROM pt.depth0_mismatch('2026-01-01')$$, 'depth 0 credit = source total, every month of 2025');
+SELECT is_empty($$SELECT * FROM pt.rollup_mismatch$$, 'roll-ups exact over 2025');
+SELECT is((SELECT sum(amount) FROM spm_payout.credit_line WHERE depth = 0 AND for_period_id IN
+             (SELECT period_id FROM spm_payout.pay_period WHERE period <@ '[2025-01-01,2026-01-01)')),
+          (SELECT sum(amt) FROM sales WHERE kind <> 'internal' AND closed < '2026-01-01'),
+          'the sum of credit over reps at depth 0 is the source total of the year');
+SELECT ok((SELECT count(DISTINCT l.version_id) FROM spm_payout.payout_line l JOIN spm_payout.plan p ON p.plan_id = l.plan_id
+            WHERE p.name = 'A' AND l.rep = 'r1' AND l.earned <> 0) = 2,
+          'r1 was paid under both versions of plan A');
+SELECT is_empty($$SELECT * FROM pt.ledger_mismatch$$, 'every draw ledger row: payout - earned = balance change + forgiven');
+SELECT is((SELECT balance FROM spm_payout.draw_balance WHERE rep = 'q2' AND period_start = '2025-08-01'), 0::numeric,
+          'the advance is forgiven in the period where its term ends');
+SELECT ok((SELECT forgiven FROM spm_payout.draw_balance WHERE rep = 'q2' AND period_start = '2025-08-01') >= 3000,
+          'at least the six advances of 500 (March to August) are forgiven');
 
--- overlaps (23P01)
-SELECT throws_ok($$INSERT INTO spm.assignment (rep, plan_id, valid)
-                  SELECT 'ann', plan_id, '[2025-06-01,2025-07-01)' FROM spm.plan WHERE name = 'mgr plan'$$,
-    '23P01', 'plan assignment overlaps an existing one', 'assignment overlapping the rep''s current one');
-SELECT throws_ok($$INSERT INTO spm.assignment (rep, plan_id, valid)
-                  SELECT 'zoe', plan_id, v::daterange FROM spm.plan, unnest('{"[2025-01-01,2025-02-01)","[2025-01-15,2025-03-01)"}'::text[]) v
-                   WHERE name = 'rep plan'$$,
-    '23P01', 'plan assignment overlaps an existing one', 'two overlapping assignments in one INSERT');
-SELECT throws_ok($$UPDATE spm.assignment SET rep = 'ann' WHERE rep = 'mia'$$,
-    '23P01', 'plan assignment overlaps an existing one', 'an UPDATE into an overlap');
-SELECT throws_ok($$INSERT INTO spm.draw_agreement (rep, kind, amount, term) VALUES ('bob', 'advance', 500, '[2025-03-01,2025-06-01)')$$,
-    '23P01', 'draw agreement overlaps an existing one', 'overlapping draw agreements');
-SELECT throws_ok($$INSERT INTO spm.plan (name, version, schedule, valid) VALUES ('rep plan', 2, 'marginal(0: 0.07)', '[2025-06-01,)')$$,
-    '23P01', 'plan version overlaps an existing one', 'overlapping plan versions');
-SELECT throws_ok($$INSERT INTO spm.pay_period (label, period) VALUES ('mid-January', '[2025-01-15,2025-02-15)')$$,
-    '23P01', 'pay period overlaps an existing one', 'overlapping pay periods');
-SELECT throws_ok($$SELECT spm.add_pay_periods('2025-03-15', '2025-03-20')$$,
-    '23P01', 'pay period overlaps an existing one', 'add_pay_periods over an existing period');
-SELECT is((SELECT count(*)::int FROM spm.add_pay_periods('2025-05-01', '2025-05-31')), 1,
-          'an adjacent period ([start, end) ranges touch) is not an overlap');
+-- ================================================ a new plan year
+-- a late deal of q2 in the closed December; t1's deal 6 (2025-11-15,
+-- 11,714.22) and r4's deal 3 (2025-06-09, 11,957.11, version 2) cancelled
+-- in January 2026
+INSERT INTO sales VALUES
+  (1010, 6,    't1', -11714.22, '2026-01-10', 'credit'),
+  (1011, 3,    'r4', -11957.11, '2026-01-12', 'credit'),
+  (1012, 1012, 'q2',   2000.00, '2025-12-20', 'new');
+SELECT is((SELECT array_agg(amt ORDER BY id) FROM sales WHERE id IN (3, 6)), '{11957.11,11714.22}'::numeric[],
+          'deals 3 and 6: 200 + 23,757 mod 12,000 + 0.11 and 200 + 47,514 mod 12,000 + 0.22');
+SELECT pt.run('2026-01-15') AS run_jan26 \gset
+SELECT set_eq($$SELECT rep FROM spm_payout.payout_line WHERE line_kind = 'prior_year'$$, $$VALUES ('q2'), ('m2'), ('vp')$$,
+              'the late December deal settles 2025 again: prior-year lines for q2 and its managers');
+SELECT is((SELECT for_period FROM spm_payout.payout_statement WHERE line_kind = 'prior_year' AND rep = 'q2'),
+          pt.lbl('2025-12-15'), 'a prior-year line is for the last period of the year');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2025, '2026-01-01')$$, 'conservation: 2025 with its prior-year lines');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2026, '2026-02-01')$$, 'conservation: January 2026 (negative credit)');
+-- the odd rule, by hand:
+-- t1 (attainment, target 1,000, quota 10,000): -11,714.22 to date;
+--   attainment 1.171422; curve: 1 + 2 * 0.171422 = 1.342844; * 1,000 = 1,342.844
+--   -> -1,342.84
+-- r4 (version 2, retroactive 3% below 50,000): -3% * 11,957.11 = -358.7133 -> -358.71
+-- m2: -(11,714.22 + 11,957.11) = -23,671.33: -0.5% -> -118.35665 -> -118.36
+-- vp: 0.25 * -23,671.33 = -5,917.8325: -0.5% -> -29.5891625 -> -29.59
+SELECT set_eq($$SELECT rep, earned FROM spm_payout.payout_statement
+                WHERE period = pt.lbl('2026-01-15') AND line_kind = 'commission' AND rep IN ('t1', 'r4', 'm2', 'vp')$$,
+              $$VALUES ('t1', -1342.84), ('r4', -358.71), ('m2', -118.36), ('vp', -29.59)$$,
+              'a cancellation in a new plan year: E is odd, -E(|credit to date|)');
+SELECT is((SELECT attainment_to_date FROM spm_payout.attainment_by_rep WHERE rep = 't1' AND period_start = '2026-01-01'),
+          -1.171422::numeric, 'attainment to date is negative too');
+-- late_credit of a commission line is the late credit its plan year pays;
+-- a late change of an earlier year is paid by the prior-year line
+SELECT todo('late_credit counts late credit of earlier plan years on this year''s commission line', 1);
+SELECT is_empty($$
+    SELECT l.rep, l.late_credit,
+           (SELECT coalesce(sum(c.amount), 0) FROM spm_payout.credit_line c
+              JOIN spm_payout.pay_period f ON f.period_id = c.for_period_id
+             WHERE c.period_id = l.period_id AND c.for_period_id <> l.period_id AND c.rep = l.rep
+               AND c.version_id = l.version_id AND f.period <@ '[2026-01-01,2027-01-01)') AS same_year
+      FROM spm_payout.payout_line l
+     WHERE l.period_id = pt.pid('2026-01-15') AND l.line_kind = 'commission'
+    EXCEPT
+    SELECT l.rep, l.late_credit, l.late_credit FROM spm_payout.payout_line l$$,
+    'January 2026: no commission line shows 2025''s late credit as its own');
+CREATE TEMP TABLE snap_jan AS SELECT * FROM pt.all_results;
+SELECT pt.run('2026-01-15') AS run_jan26b \gset
+SELECT bag_eq('SELECT * FROM pt.all_results', 'SELECT * FROM snap_jan', 'a rerun of January 2026 changes no result row');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2025, '2026-01-01')$$, 'the prior-year lines are not paid twice');
+SELECT pt.close('2026-01-15') \gset
 
--- ===================================================== 2. concurrency
--- run_payout and close_period both begin with
---     pg_try_advisory_xact_lock(hashtext('spm.run_payout'), 0)
--- and raise 55P03 when it is taken; the lock is held until the running
--- transaction ends.  The test's own transaction cannot be committed, so the
--- second connection (dblink, same database) takes exactly that lock the way
--- a run in progress holds it.  The connection string names the socket and
--- port of this server explicitly (libpq inside the server does not inherit
--- the client's PGHOST/PGPORT).  This section comes before any successful run
--- of the main session: from then on the main session holds the lock itself.
-CREATE EXTENSION IF NOT EXISTS dblink;
-SELECT is(dblink_connect('c2', format('dbname=''%s'' user=''%s'' port=%s host=''%s''', current_database(), current_user,
-                                      current_setting('port'),
-                                      coalesce(nullif(trim(split_part(current_setting('unix_socket_directories'), ',', 1)), ''), 'localhost'))),
-          'OK', 'a second connection to the same database');
-SELECT is(dblink_exec('c2', 'BEGIN'), 'BEGIN', 'second connection: a transaction');
-SELECT is((SELECT x FROM dblink('c2', 'SELECT pg_advisory_xact_lock(hashtext(''spm.run_payout''), 0)::text') AS t(x text)),
-          '', 'second connection: holds the run lock as a run in progress does');
-SELECT pt.run_fails($$CALL spm.run_payout('2025-01-15')$$, '55P03', 'another spm payout run is in progress',
-                    'run_payout while another run holds the lock');
-SELECT pt.run_fails($$CALL spm.close_period('2025-01-15')$$, '55P03', 'another spm payout run is in progress',
-                    'close_period while a run holds the lock');
-SELECT is(dblink_exec('c2', 'ROLLBACK'), 'ROLLBACK', 'second connection: its run ends');
-SELECT pt.run('2025-01-15') AS jan_run_id \gset
-SELECT is((SELECT max(run_id) FROM spm.run), :jan_run_id::bigint, 'now the run succeeds; INOUT run_id is the logged run');
--- the other way round: this session's run holds the lock until its transaction ends
-SELECT is((SELECT x FROM dblink('c2', 'SELECT pg_try_advisory_xact_lock(hashtext(''spm.run_payout''), 0)::text') AS t(x text)),
-          'false', 'second connection: the lock of a finished but uncommitted run is still held');
-SELECT throws_ok($$SELECT dblink_exec('c2', 'CALL spm.run_payout(''2025-01-15'')')$$, '55P03',
-                 'another spm payout run is in progress', 'second connection: run_payout is refused at once, no interleaving');
-SELECT throws_ok($$SELECT dblink_exec('c2', 'CALL spm.close_period(''2025-01-15'')')$$, '55P03',
-                 'another spm payout run is in progress', 'second connection: close_period is refused too');
-SELECT is(dblink_disconnect('c2'), 'OK', 'second connection closed');
+-- ================================================ lookback 0
+-- With lookback_periods = 0 a run examines no closed period: a late deal
+-- in the closed November 2025 is neither booked nor paid, and 2025 no
+-- longer balances.  It is not lost: the fingerprint is compared with the
+-- latest one recorded, so the first run with a lookback reaching November
+-- books it.
+INSERT INTO spm_payout.setting (lookback_periods) VALUES (0);
+INSERT INTO sales VALUES (1013, 1013, 'r1', 1234.56, '2025-11-11', 'new');
+SELECT pt.run('2026-02-15') AS run_feb26 \gset
+SELECT is((SELECT row(examined_periods, changed_periods)::text FROM spm_payout.run_log WHERE run_id = :run_feb26),
+          '("","")', 'lookback 0: no closed period examined');
+SELECT is((SELECT count(*)::int FROM spm_payout.credit_line WHERE deal = '1013'), 0, 'lookback 0: the late deal is not booked');
+SELECT set_eq($$SELECT rep FROM pt.unbalanced(2025, '2026-01-01')$$, $$VALUES ('r1'), ('m1'), ('vp')$$,
+              'lookback 0: 2025 is short of the late deal for r1 and its managers');
+UPDATE spm_payout.setting SET lookback_periods = 12;
+SELECT pt.run('2026-02-15') AS run_feb26b \gset
+SELECT is((SELECT changed_periods FROM spm_payout.run_log WHERE run_id = :run_feb26b), pt.lbl('2025-11-15'),
+          'back to lookback 12: November is found changed');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2025, '2026-01-01')$$, 'and 2025 balances again (prior-year lines)');
+SELECT is_empty($$SELECT * FROM pt.unbalanced(2026, '2026-03-01')$$, 'conservation: January and February 2026');
 
--- ===================================================== 3. run and close errors (open periods)
-SELECT pt.run_fails($$CALL spm.run_payout('nonsense')$$, '22023', $$no pay period is labelled 'nonsense'$$,
-                    'run_payout: unknown period label');
-SELECT pt.run_fails($$CALL spm.run_payout('2024-06-01')$$, '22023', 'no pay period contains 2024-06-01',
-                    'run_payout: no period contains the date');
-SELECT pt.run_fails($$CALL spm.run_payout('2025-02-30')$$, '22023', $$no pay period is labelled '2025-02-30'$$,
-                    'run_payout: an impossible date is an unknown label');
-SELECT pt.run_fails($$CALL spm.run_payout()$$, '22023', 'no pay period contains ' || to_char(current_date, 'YYYY-MM-DD'),
-                    'run_payout: default period is today''s, and none contains today');
-SELECT pt.run_fails($$CALL spm.run_payout(NULL)$$, '22023', 'no pay period contains ' || to_char(current_date, 'YYYY-MM-DD'),
-                    'run_payout: NULL period is today''s');
--- a quota plan, and an attainment plan, without a quota for the period (the
--- assignment is made inside the failing statement and rolled back with it)
-SELECT pt.run_fails($$INSERT INTO spm.assignment (rep, plan_id, valid)
-                       SELECT 'cy', plan_id, '[2025-01-01,2025-02-01)' FROM spm.plan WHERE name = 'rep plan';
-                     CALL spm.run_payout('2025-01-15')$$,
-                    '22023', 'rep cy has no quota for pay period 2025-01-01..2025-01-31', 'run_payout: quota plan, no quota');
-SELECT pt.run_fails($$INSERT INTO spm.plan (name, schedule, base, target_incentive) VALUES ('curve', 'marginal(0: 1)', 'attainment', 1000);
-                     INSERT INTO spm.assignment (rep, plan_id, valid)
-                       SELECT 'cy', plan_id, '[2025-01-20,2025-03-01)' FROM spm.plan WHERE name = 'curve';
-                     CALL spm.run_payout('2025-01-15')$$,
-                    '22023', 'rep cy has no quota for pay period 2025-01-01..2025-01-31', 'run_payout: attainment plan, no quota');
-SELECT pt.run_fails($$DELETE FROM spm.quota WHERE rep = 'ann' AND period_id = pt.per(1); CALL spm.run_payout('2025-01-15')$$,
-                    '22023', 'rep ann has no quota for pay period 2025-01-01..2025-01-31',
-                    'run_payout: a deleted quota fails the rerun and the earlier results stay');
--- a registered table or column that disappeared after registration
-SELECT pt.run_fails($$ALTER TABLE pt.sales RENAME seller TO rep; CALL spm.run_payout('2025-01-15')$$,
-                    '42703', NULL, 'run_payout: a mapped column renamed since registration is 42703');
--- Fixed: a registered table dropped since registration gave a syntax error
--- (42601, "syntax error at or near "<oid>"": the dangling regclass prints as
--- a number into the generated SQL) instead of an unknown-table error 42P01.
-SELECT pt.run_fails($$DROP TABLE pt.splits; CALL spm.run_payout('2025-01-15')$$,
-                    '42P01', NULL, 'run_payout: a registered table dropped since registration is 42P01');
--- closing
-SELECT pt.run_fails($$CALL spm.close_period(NULL)$$, '22023', 'period must not be NULL', 'close_period: NULL period');
-SELECT pt.run_fails($$CALL spm.close_period('nonsense')$$, '22023', $$no pay period is labelled 'nonsense'$$,
-                    'close_period: unknown label');
-SELECT pt.run_fails($$CALL spm.close_period('2030-01-01')$$, '22023', 'no pay period contains 2030-01-01',
-                    'close_period: no period contains the date');
-SELECT pt.run_fails($$CALL spm.close_period('2025-05-01..2025-05-31')$$, '55000', 'pay period 2025-05-01..2025-05-31 has never been run',
-                    'close_period: a period never run');
+-- ================================================ errors
+-- Each error is raised inside the statement given to throws_ok (a DO block
+-- when the error needs a change first): the change rolls back with it.
+SELECT throws_ok($$CALL spm_payout.run_payout('2025-03-15')$$, '55000',
+                 'pay period 2025-03-01..2025-03-31 is closed', 'running a closed period');
+SELECT throws_ok($$CALL spm_payout.run_payout('2026-04-15')$$, '55000',
+                 'pay period 2026-03-01..2026-03-31 of the same plan year has never been run',
+                 'running a period while an earlier one of the plan year was never run');
+SELECT throws_ok($q$DO $d$BEGIN DELETE FROM spm_payout.quota WHERE rep = 'q1' AND period_id = pt.pid('2026-03-15');
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023',
+                 'rep q1 has no quota for pay period 2026-03-01..2026-03-31 or an earlier period of the plan year',
+                 'a quota plan without a quota');
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO pt.sales VALUES (9001, 9001, NULL, 10, '2026-03-10', 'new');
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '23502',
+                 'source crm: deal 9001 has a NULL rep', 'a source row with a NULL rep');
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO pt.sales VALUES (9002, 9002, 'r1', NULL, '2026-03-10', 'new');
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '23502',
+                 'source crm: deal 9002 has a NULL amount', 'a source row with a NULL amount');
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO pt.sales VALUES (9003, 9003, 'r1', 'NaN', '2026-03-10', 'new');
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023',
+                 'source crm: deal 9003 has amount NaN', 'a NaN amount');
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO pt.sales VALUES (9004, 9004, 'r1', '-Infinity', '2026-03-10', 'credit');
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023',
+                 'source crm: deal 9004 has amount -Infinity', 'an infinite amount');
+SELECT throws_ok($$CALL spm_payout.run_payout('no such period')$$, '22023',
+                 'no pay period is labelled ''no such period''', 'an unknown period label');
+SELECT throws_ok($$CALL spm_payout.run_payout('2033-01-01')$$, '22023',
+                 'no pay period contains 2033-01-01', 'a date in no period');
+SELECT throws_ok($$SELECT spm_payout.find_period('infinity')$$, '22023',
+                 'no pay period contains infinity', 'find_period(''infinity''): 22023 with a message');
+SELECT throws_ok($$INSERT INTO spm_payout.pay_period (label, period) VALUES ('overlap', '[2025-01-15,2025-02-15)')$$,
+                 '23P01', NULL, 'overlapping pay periods');
+SELECT throws_ok($$INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+                   SELECT 'r1', plan_id, '[2026-06-01,2026-08-01)' FROM spm_payout.plan WHERE name = 'Q'$$,
+                 '23P01', NULL, 'overlapping assignments of a rep');
+SELECT throws_ok($$INSERT INTO spm_payout.plan_version (plan_id, version, valid, schedule)
+                   SELECT plan_id, 3, '[2026-01-01,)', 'marginal(0: 0.1)' FROM spm_payout.plan WHERE name = 'A'$$,
+                 '23P01', NULL, 'overlapping versions of a plan');
+SELECT throws_ok($$INSERT INTO spm_payout.draw_agreement (rep, kind, amount, term)
+                   VALUES ('r3', 'advance', 10, '[2025-12-01,2026-02-01)')$$,
+                 '23P01', NULL, 'overlapping draws of a rep');
+SELECT throws_ok($q$DO $d$BEGIN UPDATE pt.org SET mgr = 'r1' WHERE rep = 'vp';
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023', NULL,
+                 'a cycle in the hierarchy');
+SELECT throws_like($q$DO $d$BEGIN UPDATE pt.org SET mgr = 'r1' WHERE rep = 'vp';
+                                 PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$,
+                   'hierarchy rule: the hierarchy has a cycle: % reports to %', 'the cycle is named');
+SELECT todo('a rep who is its own manager is not reported as a cycle (its roll-up stops silently)', 1);
+SELECT throws_ok($q$DO $d$BEGIN UPDATE pt.org SET mgr = 'r1' WHERE rep = 'r1';
+                               PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023', NULL,
+                 'a rep reporting to itself is a cycle');
+SELECT throws_ok($q$DO $d$BEGIN DROP TABLE pt.sales CASCADE; PERFORM pt.run('2026-03-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '42P01',
+                 'the table of source crm no longer exists', 'a dropped source table');
+SELECT throws_ok($$CALL spm_payout.close_period('2026-01-15')$$, '55000',
+                 'pay period 2026-01-01..2026-01-31 is already closed', 'closing twice');
+SELECT throws_ok($$CALL spm_payout.close_period('2026-03-15')$$, '55000',
+                 'pay period 2026-03-01..2026-03-31 has never been run', 'closing a period never run');
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO spm_payout.adjustment (rep, period_id, amount, reason)
+                               VALUES ('r1', pt.pid('2026-02-15'), 100, 'late spiff');
+                               CALL spm_payout.close_period('2026-02-15'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '55000',
+                 format('the inputs of pay period 2026-02-01..2026-02-28 changed since its last run (run %s)', :run_feb26b),
+                 'closing after an adjustment inserted after the run');
+SELECT throws_ok($$INSERT INTO spm_payout.quota (rep, period_id, amount) VALUES ('r1', pt.pid('2025-03-15'), 1)$$,
+                 '55000', 'pay period 2025-03-01..2025-03-31 is closed', 'a quota for a closed period');
+SELECT throws_ok($$INSERT INTO spm_payout.adjustment (rep, period_id, amount, reason) VALUES ('r1', pt.pid('2025-03-15'), 1, 'x')$$,
+                 '55000', 'pay period 2025-03-01..2025-03-31 is closed', 'an adjustment for a closed period');
+SELECT throws_ok($$CALL spm_payout.close_period(NULL)$$, '22004',
+                 'spm_payout.close_period: period must not be NULL', 'close_period(NULL)');
+SELECT throws_ok($$UPDATE spm_payout.hierarchy_rule SET override_rates = '{1,-0.5}'$$, '22023',
+                 'override_rates must be a one-dimensional array of finite rates >= 0 without NULLs', 'a negative override rate');
+SELECT throws_ok($$UPDATE spm_payout.hierarchy_rule SET override_rates = '{{1},{0.5}}'$$, '22023',
+                 'override_rates must be a one-dimensional array of finite rates >= 0 without NULLs', 'two-dimensional override rates');
+SELECT throws_ok($$UPDATE spm_payout.hierarchy_rule SET override_rates = '{1,NULL}'$$, '22023',
+                 'override_rates must be a one-dimensional array of finite rates >= 0 without NULLs', 'a NULL override rate');
+CREATE TEMP TABLE tmp_sales (seller text, id int, amt numeric, closed date);
+SELECT throws_ok($$INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column)
+                   VALUES ('tmp', 'tmp_sales', 'seller', 'id', 'amt', 'closed')$$, '42809',
+                 'relation tmp_sales is a temporary relation', 'registering a temporary table');
+SELECT throws_ok($$INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column, time_zone)
+                   VALUES ('tz', 'pt.sales', 'seller', 'id', 'amt', 'closed', 'Mars/Olympus')$$, '22023',
+                 'time zone ''Mars/Olympus'' is not known', 'an unknown time zone');
+SELECT is((SELECT count(*)::int FROM spm_payout.run WHERE status = 'failed'), 0,
+          'inside a transaction block a failed run leaves no row (it rolls back with the block)');
 
--- ===================================================== 4. January, hand-checked
--- ann: 12000 + 500.00 (her share of 999.99: 499.995 each, the odd cent to
---      the earlier rep) = 12500.00; 10000*0.05 + 2500*0.10 = 750.00
--- bob: 4000 + 499.99 = 4499.99; *0.05 = 224.9995 -> 225.00
--- mia: 12500 + 4499.99 = 16999.99 rolled up; *0.01 = 169.9999 -> 170.00
-SELECT results_eq($$SELECT rep, plan, plan_version, line_kind, for_period, credited, quota, attainment, earned
-                      FROM spm.payout_statement WHERE period_start = '2025-01-01' ORDER BY rep$$,
-    $$VALUES ('ann', 'rep plan', 1, 'commission', '2025-01-01..2025-01-31', 12500.00, 10000.00, 1.25, 750.00),
-             ('bob', 'rep plan', 1, 'commission', '2025-01-01..2025-01-31', 4499.99, 10000.00, 0.449999, 225.00),
-             ('mia', 'mgr plan', 1, 'commission', '2025-01-01..2025-01-31', 16999.99, NULL, NULL, 170.00)$$,
-    'January: credited, quota, attainment and earned per rep');
--- bob: guarantee 1000, earned 225 -> top-up 775, balance 775
-SELECT results_eq($$SELECT rep, earned, draw, draw_kind, draw_paid, recovered, forgiven, balance, payout
-                      FROM spm.payout_summary_view WHERE period_start = '2025-01-01' ORDER BY rep$$,
-    $$VALUES ('ann', 750.00, 0::numeric, NULL, 0::numeric, 0::numeric, 0::numeric, 0::numeric, 750.00),
-             ('bob', 225.00, 1000, 'recoverable', 775.00, 0, 0, 775.00, 1000.00),
-             ('mia', 170.00, 0, NULL, 0, 0, 0, 0, 170.00)$$,
-    'January: draws and payouts');
-SELECT results_eq($$SELECT rep, deal, via, amount FROM spm.credit_line WHERE period_id = pt.per(1) ORDER BY rep, deal, via$$,
-    $$VALUES ('ann', '1', 'direct', 12000.00), ('ann', '3', 'split', 500.00),
-             ('bob', '2', 'direct', 4000.00), ('bob', '3', 'split', 499.99),
-             ('mia', '1', 'rollup depth 1 from ann', 12000.00), ('mia', '2', 'rollup depth 1 from bob', 4000.00),
-             ('mia', '3', 'rollup depth 1 from ann', 500.00), ('mia', '3', 'rollup depth 1 from bob', 499.99)$$,
-    'January: credit deal by deal (the internal deal 9 is filtered out)');
-SELECT results_eq($$SELECT period, run_by, credit_rows, lines, adjustment_lines, reps, finished_at >= started_at, duration >= '0'
-                      FROM spm.run_log ORDER BY run_id DESC LIMIT 1$$,
-    $$VALUES ('2025-01-01..2025-01-31', session_user::text COLLATE "default", 8, 3, 0, 3, true, true)$$,
-    'the run is logged: period, who, 8 credit rows, 3 lines, 3 reps');
-SELECT is((SELECT count(DISTINCT run_id)::int FROM spm.payout_line WHERE period_id = pt.per(1)), 1, 'all January lines carry one run id');
+-- ================================================ found bugs (todo)
+-- Plan Z pays z 3% of credit; quarters of 2027 and 2028.
+--
+-- Bug 1: a late change booked by a period, and that period rerun after a later
+-- period ran: the rerun compares the closed period with the later run's
+-- check (already the new fingerprint), finds it unchanged and drops the
+-- late rows it had booked; the later period then finds it unchanged too.
+-- The late deal is never paid.
+INSERT INTO sales VALUES (2001, 2001, 'z', 100000, '2027-02-01', 'new');
+SELECT pt.run('2027-02-01') AS z1 \gset
+SELECT pt.close('2027-02-01') \gset
+INSERT INTO sales VALUES (2002, 2002, 'z', 10000, '2027-03-15', 'new');   -- late, in the closed 2027Q1
+SELECT pt.run('2027-05-01') AS z2 \gset
+-- 110,000 to date: 3,300.00; paid 3,000.00 before: 300.00
+SELECT is((SELECT earned FROM spm_payout.payout_line WHERE period_id = pt.pid('2027-05-01') AND rep = 'z'), 300.00,
+          'the late deal is paid in 2027Q2: 3% of 110,000 - 3,000 = 300.00');
+SELECT pt.run('2027-08-01') AS z3 \gset
+SELECT pt.run('2027-05-01') AS z4 \gset
+SELECT pt.run('2027-08-01') AS z5 \gset
+SELECT todo('rerunning the period that booked a late change, after a later period ran, drops the late change', 2);
+SELECT is(pt.late('2027-05-01', '2027-02-01'), 10000::numeric, 'the rerun of 2027Q2 keeps the late credit of 2027Q1');
+SELECT is((SELECT sum(earned) FROM spm_payout.payout_line WHERE rep = 'z' AND period_id IN
+             (pt.pid('2027-02-01'), pt.pid('2027-05-01'), pt.pid('2027-08-01'))), 3300.00,
+          'conservation: 2027 pays E(110,000) = 3,300.00');
+-- Bug 2: a closed period whose every deal is removed: the recomputation has no
+-- credit row, so nothing records it, and the older computation (with the
+-- deal) stays the latest one: credit to date keeps the removed deal.
+INSERT INTO sales VALUES (2003, 2003, 'z', 50000, '2028-02-01', 'new');
+-- z's manager changes on 2028-02-15: the deal of 2028-02-01 rolls up to zm1
+INSERT INTO org VALUES ('z', 'zm1', '[2028-01-01,2028-02-15)'), ('z', 'zm2', '[2028-02-15,)');
+SELECT pt.run('2028-02-01') AS z6 \gset
+SELECT set_eq($$SELECT rep, depth, amount FROM spm_payout.credit_line WHERE deal = '2003'$$,
+              $$VALUES ('z', 0, 50000), ('zm1', 1, 50000)$$, 'a deal rolls up to the manager of its date');
+SELECT pt.close('2028-02-01') \gset
+DELETE FROM sales WHERE id = 2003;   -- booked by mistake
+-- h joins plan Q on 2028-05-16 with a quota of 30,000 for 2028Q2: prorated
+-- to 46 of its 91 days: 30,000 * 46 / 91 = 15,164.835... -> 15,164.84; a
+-- deal of 10,000 on 2028-06-01 earns 4% (below quota) = 400.00
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT 'h', plan_id, '[2028-05-16,2028-07-01)' FROM spm_payout.plan WHERE name = 'Q';
+INSERT INTO spm_payout.quota (rep, period_id, amount) VALUES ('h', pt.pid('2028-05-01'), 30000);
+INSERT INTO sales VALUES (2004, 2004, 'h', 10000, '2028-06-01', 'new');
+SELECT pt.run('2028-05-01') AS z7 \gset
+SELECT is((SELECT late_credit FROM spm_payout.payout_line WHERE period_id = pt.pid('2028-05-01') AND rep = 'z'),
+          -50000::numeric, 'the removal is booked as late credit: -50,000');
+SELECT is((SELECT row(quota_to_date, earned)::text FROM spm_payout.payout_line WHERE rep = 'h' AND period_id = pt.pid('2028-05-01')),
+          '(15164.84,400.00)', 'a quota prorated to the days on the plan');
+SELECT todo('a closed period recomputed to no credit at all keeps its old credit to date', 2);
+SELECT is((SELECT credited_to_date FROM spm_payout.payout_line WHERE period_id = pt.pid('2028-05-01') AND rep = 'z'),
+          0::numeric, 'credit to date without the removed deal: 0');
+SELECT is((SELECT earned FROM spm_payout.payout_line WHERE period_id = pt.pid('2028-05-01') AND rep = 'z'),
+          -1500.00, 'the removal claws back 3% of 50,000: -1,500.00');
 
--- ===================================================== 5. rerun idempotence
-CREATE TEMP TABLE jan_lines1 AS
-SELECT rep, plan_id, for_period_id, line_kind, credited, quota, attainment, earned, cause FROM spm.payout_line WHERE period_id = pt.per(1);
-CREATE TEMP TABLE jan_credit1 AS
-SELECT rep, plan_id, for_period_id, source_id, deal, deal_date, via, amount FROM spm.credit_line WHERE period_id = pt.per(1);
-CREATE TEMP TABLE jan_summary1 AS
-SELECT rep, earned, draw, draw_kind, draw_paid, recovered, forgiven, balance, payout FROM spm.payout_summary WHERE period_id = pt.per(1);
-SELECT lives_ok($$CALL spm.run_payout('2025-01-01..2025-01-31')$$, 'January again, by its label');
-SELECT bag_eq($$SELECT rep, plan_id, for_period_id, line_kind, credited, quota, attainment, earned, cause
-                  FROM spm.payout_line WHERE period_id = pt.per(1)$$, 'TABLE jan_lines1', 'rerun: the same lines');
-SELECT bag_eq($$SELECT rep, plan_id, for_period_id, source_id, deal, deal_date, via, amount
-                  FROM spm.credit_line WHERE period_id = pt.per(1)$$, 'TABLE jan_credit1', 'rerun: the same credit rows');
-SELECT bag_eq($$SELECT rep, earned, draw, draw_kind, draw_paid, recovered, forgiven, balance, payout
-                  FROM spm.payout_summary WHERE period_id = pt.per(1)$$, 'TABLE jan_summary1', 'rerun: the same summaries');
-SELECT results_eq($$SELECT count(*)::int, count(DISTINCT input_hash)::int FROM spm.run WHERE period_id = pt.per(1)$$,
-    $$VALUES (2, 1)$$, 'rerun: two runs logged, one input hash');
-SELECT is((SELECT array_agg(DISTINCT run_id) FROM spm.payout_line WHERE period_id = pt.per(1)),
-          (SELECT ARRAY[max(run_id)] FROM spm.run WHERE period_id = pt.per(1)),
-          'rerun: the lines were replaced, not added (all from the last run)');
--- the hash follows the inputs: a new deal changes it, removing it restores it
-INSERT INTO sales VALUES (10, 'bob', 100, '2025-01-25', 'new');
-SELECT lives_ok($$CALL spm.run_payout('2025-01-15')$$, 'January with one more deal');
-SELECT isnt((SELECT input_hash FROM spm.run ORDER BY run_id DESC LIMIT 1), (SELECT input_hash FROM spm.run WHERE period_id = pt.per(1) ORDER BY run_id LIMIT 1),
-            'a changed input changes the input hash');
--- bob 4499.99 + 100 = 4599.99 -> 229.9995 -> 230.00
-SELECT is((SELECT earned FROM spm.payout_line WHERE period_id = pt.per(1) AND rep = 'bob'), 230.00, 'and the numbers');
-DELETE FROM sales WHERE id = 10;
-SELECT lives_ok($$CALL spm.run_payout('2025-01-15')$$, 'January without it again');
-SELECT is((SELECT input_hash FROM spm.run ORDER BY run_id DESC LIMIT 1), (SELECT input_hash FROM spm.run WHERE period_id = pt.per(1) ORDER BY run_id LIMIT 1),
-          'the same inputs give the same hash again');
-SELECT bag_eq($$SELECT rep, plan_id, for_period_id, line_kind, credited, quota, attainment, earned, cause
-                  FROM spm.payout_line WHERE period_id = pt.per(1)$$, 'TABLE jan_lines1', 'and the same lines');
+-- ================================================ plan versions
+-- Z version 1 paid the closed 2027Q1 and 2028Q1: it can only be ended,
+-- not before 2028-04-01 (the end of the last closed period it paid).
+SELECT version_id AS zv1 FROM spm_payout.plan_version JOIN spm_payout.plan USING (plan_id) WHERE name = 'Z' AND version = 1 \gset
+SELECT throws_ok(format($$UPDATE spm_payout.plan_version SET schedule = 'marginal(0: 0.04)' WHERE version_id = %s$$, :zv1),
+                 '55000', format('plan version %s paid a closed pay period', :zv1), 'a used version''s schedule cannot change');
+SELECT throws_ok(format($$UPDATE spm_payout.plan_version SET valid = '[2027-01-01,2028-01-01)' WHERE version_id = %s$$, :zv1),
+                 '55000', format('plan version %s paid a closed pay period', :zv1),
+                 'a used version cannot end before the end of the last closed period it paid');
+SELECT throws_ok(format($$UPDATE spm_payout.plan_version SET valid = '[2027-02-01,)' WHERE version_id = %s$$, :zv1),
+                 '55000', format('plan version %s paid a closed pay period', :zv1), 'nor start later');
+SELECT throws_ok(format($$DELETE FROM spm_payout.plan_version WHERE version_id = %s$$, :zv1),
+                 '55000', format('plan version %s paid a closed pay period', :zv1), 'nor be deleted');
+SELECT lives_ok(format($$UPDATE spm_payout.plan_version SET valid = '[2027-01-01,2028-07-01)' WHERE version_id = %s$$, :zv1),
+                'a used version can be ended after its last closed period');
+SELECT lives_ok($$INSERT INTO spm_payout.plan_version (plan_id, version, valid, schedule)
+                  SELECT plan_id, 2, '[2028-07-01,)', 'marginal(0: 0.05)' FROM spm_payout.plan WHERE name = 'Z'$$,
+                'and followed by a new version');
+SELECT lives_ok($$UPDATE spm_payout.plan_version SET schedule = 'marginal(0: 0.06)'
+                   WHERE version = 2 AND plan_id = (SELECT plan_id FROM spm_payout.plan WHERE name = 'Z')$$,
+                'a version no closed period used can be edited');
 
--- ===================================================== 6. close January; closed is closed
-SELECT lives_ok($$CALL spm.close_period('2025-01-01..2025-01-31')$$, 'close January');
-SELECT results_eq($$SELECT status, closed_by, closed_at IS NOT NULL FROM spm.pay_period WHERE period_id = pt.per(1)$$,
-    $$VALUES ('closed', session_user::text COLLATE "default", true)$$, 'January is closed, by whom, when');
-CREATE TEMP TABLE jan_frozen AS SELECT * FROM spm.payout_line WHERE period_id = pt.per(1);
-CREATE TEMP TABLE jan_frozen_credit AS SELECT * FROM spm.credit_line WHERE period_id = pt.per(1);
-CREATE TEMP TABLE jan_frozen_summary AS SELECT * FROM spm.payout_summary WHERE period_id = pt.per(1);
-SELECT pt.run_fails($$CALL spm.run_payout('2025-01-01..2025-01-31')$$, '55000', 'pay period 2025-01-01..2025-01-31 is closed',
-                    'run_payout refuses a closed period (label)');
-SELECT pt.run_fails($$CALL spm.run_payout('2025-01-31')$$, '55000', 'pay period 2025-01-01..2025-01-31 is closed',
-                    'run_payout refuses a closed period (date)');
-SELECT pt.run_fails($$CALL spm.close_period('2025-01-15')$$, '55000', 'pay period 2025-01-01..2025-01-31 is already closed',
-                    'close_period: already closed');
--- quotas and adjustments of a closed period
-SELECT throws_ok($$INSERT INTO spm.quota SELECT 'zed', pt.per(1), 5000$$,
-    '55000', 'pay period 2025-01-01..2025-01-31 is closed', 'quota: no INSERT into a closed period');
-SELECT throws_ok($$UPDATE spm.quota SET amount = 20000 WHERE rep = 'ann' AND period_id = pt.per(1)$$,
-    '55000', 'pay period 2025-01-01..2025-01-31 is closed', 'quota: no UPDATE in a closed period');
-SELECT throws_ok($$DELETE FROM spm.quota WHERE rep = 'ann' AND period_id = pt.per(1)$$,
-    '55000', 'pay period 2025-01-01..2025-01-31 is closed', 'quota: no DELETE in a closed period');
-SELECT throws_ok($$UPDATE spm.quota SET period_id = pt.per(1) WHERE rep = 'ann' AND period_id = pt.per(2)$$,
-    '55000', 'pay period 2025-01-01..2025-01-31 is closed', 'quota: not moved into a closed period');
-SELECT throws_ok($$INSERT INTO spm.adjustment (rep, period_id, amount, reason) SELECT 'ann', pt.per(1), 10, 'too late'$$,
-    '55000', 'pay period 2025-01-01..2025-01-31 is closed', 'adjustment: no INSERT into a closed period');
-INSERT INTO spm.adjustment (rep, period_id, amount, reason, author) SELECT 'ann', pt.per(2), 50, 'spiff: first renewal', 'ops';
-SELECT throws_ok($$UPDATE spm.adjustment SET period_id = pt.per(1) WHERE rep = 'ann'$$,
-    '55000', 'pay period 2025-01-01..2025-01-31 is closed', 'adjustment: not moved into a closed period');
--- results of a closed period
-SELECT pt.run_fails($$UPDATE spm.payout_line SET earned = 0 WHERE period_id = pt.per(1)$$,
-    '55000', 'results of a closed pay period cannot change (payout_line)', 'payout_line: no UPDATE of closed rows');
-SELECT pt.run_fails($$DELETE FROM spm.payout_line WHERE period_id = pt.per(1)$$,
-    '55000', 'results of a closed pay period cannot change (payout_line)', 'payout_line: no DELETE of closed rows');
-SELECT pt.run_fails($$INSERT INTO spm.payout_line (run_id, period_id, for_period_id, rep, line_kind, earned)
-                      SELECT max(run_id), pt.per(1), pt.per(1), 'ann', 'manual', 1 FROM spm.run$$,
-    '55000', 'results of a closed pay period cannot change (payout_line)', 'payout_line: no INSERT into a closed period');
-SELECT pt.run_fails($$UPDATE spm.payout_summary SET payout = 0 WHERE period_id = pt.per(1)$$,
-    '55000', 'results of a closed pay period cannot change (payout_summary)', 'payout_summary: no UPDATE of closed rows');
-SELECT pt.run_fails($$DELETE FROM spm.payout_summary WHERE period_id = pt.per(1)$$,
-    '55000', 'results of a closed pay period cannot change (payout_summary)', 'payout_summary: no DELETE of closed rows');
-SELECT pt.run_fails($$UPDATE spm.credit_line SET amount = 0 WHERE period_id = pt.per(1)$$,
-    '55000', 'results of a closed pay period cannot change (credit_line)', 'credit_line: no UPDATE of closed rows');
-SELECT pt.run_fails($$DELETE FROM spm.credit_line WHERE period_id = pt.per(1)$$,
-    '55000', 'results of a closed pay period cannot change (credit_line)', 'credit_line: no DELETE of closed rows');
+-- Bug 5: a late change to a closed period of an earlier plan year whose last
+-- period is still open: the run of the new year pays it as a prior-year
+-- line, and a rerun of the open last period pays it again in its
+-- commission line (it accumulates the closed period's new computation).
+-- (2029Q4 is run once and stays open.)
+-- Plan Y pays y 3%; 2029 in quarters, then 2030Q1.
+INSERT INTO sales VALUES (3001, 3001, 'y', 100000, '2029-08-01', 'new');
+SELECT pt.run('2029-02-01') AS y1 \gset
+SELECT pt.close('2029-02-01') \gset
+SELECT pt.run('2029-05-01') AS y2 \gset
+SELECT pt.close('2029-05-01') \gset
+SELECT pt.run('2029-08-01') AS y3 \gset
+SELECT pt.close('2029-08-01') \gset
+SELECT pt.run('2029-11-01') AS y4 \gset
+SELECT pt.run('2030-02-01') AS y5 \gset
+INSERT INTO sales VALUES (3002, 3002, 'y', 10000, '2029-09-01', 'new');   -- late, in the closed 2029Q3
+SELECT pt.run('2030-02-01') AS y6 \gset
+-- 2029 at its end: 110,000: 3,300.00; paid 3,000.00: a prior-year line of 300.00
+SELECT is((SELECT earned FROM spm_payout.payout_line WHERE rep = 'y' AND line_kind = 'prior_year'), 300.00,
+          'the late deal of 2029 is paid in 2030Q1 as a prior-year line of 300.00');
+SELECT pt.run('2029-11-01') AS y7 \gset
+SELECT todo('a rerun of the open last period of a plan year pays again what a prior-year line paid', 2);
+SELECT is((SELECT earned FROM spm_payout.payout_line WHERE rep = 'y' AND period_id = pt.pid('2029-11-01')), 0.00,
+          'the rerun of 2029Q4 does not pay the late deal again');
+SELECT is((SELECT sum(earned) FROM spm_payout.payout_line l JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
+            WHERE l.rep = 'y' AND f.period <@ '[2029-01-01,2030-01-01)'), 3300.00,
+          'conservation: 2029 pays E(110,000) = 3,300.00');
 
--- ===================================================== 7. late deal and cancellation after the close
-INSERT INTO sales VALUES (4, 'bob', 2000, '2025-01-28', 'renewal');  -- late
-DELETE FROM sales WHERE id = 1;                                        -- cancelled
-INSERT INTO sales VALUES (5, 'ann', 8000, '2025-02-05', 'new'), (6, 'bob', 11000, '2025-02-10', 'new');
-SELECT lives_ok($$CALL spm.run_payout('2025-02-01..2025-02-28')$$, 'February');
--- regular: ann 8000 -> 400.00; bob 11000 -> 500 + 100 = 600.00; mia 19000 -> 190.00
--- January now: ann 500.00 -> 25.00, attainment 0.05 (was 750.00: -725.00, credit -12000)
---   bob 4000 + 499.99 + 2000 = 6499.99 -> 324.9995 -> 325.00, attainment 0.649999 (was 225.00: +100.00, credit +2000)
---   mia 6999.99 -> 70.00 (was 170.00: -100.00, credit -10000)
--- manual: ann +50
-SELECT results_eq($$SELECT rep, plan, line_kind, for_period, credited, quota, attainment, earned, reason
-                      FROM spm.payout_statement WHERE period_start = '2025-02-01' ORDER BY rep, line_kind, for_period$$,
-    $$VALUES ('ann', 'rep plan', 'commission', '2025-02-01..2025-02-28', 8000.00, 10000.00, 0.8, 400.00, NULL),
-             ('ann', NULL, 'manual', '2025-02-01..2025-02-28', NULL, NULL, NULL, 50, 'spiff: first renewal'),
-             ('ann', 'rep plan', 'prior_period', '2025-01-01..2025-01-31', -12000.00, 10000.00, 0.05, -725.00,
-              'credit of a closed period changed after it was closed'),
-             ('bob', 'rep plan', 'commission', '2025-02-01..2025-02-28', 11000.00, 10000.00, 1.1, 600.00, NULL),
-             ('bob', 'rep plan', 'prior_period', '2025-01-01..2025-01-31', 2000.00, 10000.00, 0.649999, 100.00,
-              'credit of a closed period changed after it was closed'),
-             ('mia', 'mgr plan', 'commission', '2025-02-01..2025-02-28', 19000.00, NULL, NULL, 190.00, NULL),
-             ('mia', 'mgr plan', 'prior_period', '2025-01-01..2025-01-31', -10000.00, NULL, NULL, -100.00,
-              'credit of a closed period changed after it was closed')$$,
-    'February: commission, prior-period adjustments for January, the manual spiff');
-SELECT results_eq($$SELECT rep, cause ->> 'for_period', jsonb_path_query_array(cause, '$.deals[*].deal'),
-                           jsonb_path_query_array(cause, '$.deals[*].credit_change')
-                      FROM spm.payout_line WHERE line_kind = 'prior_period' ORDER BY rep$$,
-    $$VALUES ('ann', '2025-01-01..2025-01-31', '["1"]'::jsonb, '[-12000.00]'::jsonb),
-             ('bob', '2025-01-01..2025-01-31', '["4"]', '[2000.00]'),
-             ('mia', '2025-01-01..2025-01-31', '["1", "4"]', '[-12000.00, 2000.00]')$$,
-    'prior-period lines are traceable to the deals that changed');
-SELECT results_eq($$SELECT rep, deal, via, amount FROM spm.credit_line
-                     WHERE period_id = pt.per(2) AND for_period_id = pt.per(1) ORDER BY rep, deal$$,
-    $$VALUES ('ann', '1', 'direct', -12000.00), ('bob', '4', 'direct', 2000.00),
-             ('mia', '1', 'rollup depth 1 from ann', -12000.00), ('mia', '4', 'rollup depth 1 from bob', 2000.00)$$,
-    'the credit deltas are booked in February for January, deal by deal');
--- ann: 400 - 725 + 50 = -275: a clawback, nothing paid, 275 owed
--- bob: 600 + 100 = 700 < 1000: top-up 300, balance 775 + 300 = 1075
--- mia: 190 - 100 = 90
-SELECT results_eq($$SELECT rep, earned, draw, draw_kind, draw_paid, recovered, forgiven, balance, payout
-                      FROM spm.payout_summary_view WHERE period_start = '2025-02-01' ORDER BY rep$$,
-    $$VALUES ('ann', -275.00, 0::numeric, NULL, 0::numeric, 0::numeric, 0::numeric, 275.00, 0::numeric),
-             ('bob', 700.00, 1000, 'recoverable', 300.00, 0, 0, 1075.00, 1000.00),
-             ('mia', 90.00, 0, NULL, 0, 0, 0, 0, 90.00)$$,
-    'February: the adjustments flow into earned, draws and payouts');
-SELECT results_eq('SELECT * FROM spm.payout_line WHERE period_id = pt.per(1) ORDER BY line_id',
-                  'SELECT * FROM jan_frozen ORDER BY line_id', 'closed January: lines untouched');
-SELECT results_eq('SELECT * FROM spm.credit_line WHERE period_id = pt.per(1) ORDER BY rep, deal, via',
-                  'SELECT * FROM jan_frozen_credit ORDER BY rep, deal, via', 'closed January: credit rows untouched');
-SELECT results_eq('SELECT * FROM spm.payout_summary WHERE period_id = pt.per(1) ORDER BY rep',
-                  'SELECT * FROM jan_frozen_summary ORDER BY rep', 'closed January: summaries untouched');
-CREATE TEMP TABLE feb_lines1 AS
-SELECT rep, plan_id, for_period_id, line_kind, credited, quota, attainment, earned, cause FROM spm.payout_line WHERE period_id = pt.per(2);
-SELECT lives_ok($$CALL spm.run_payout('2025-02-15')$$, 'February again');
-SELECT bag_eq($$SELECT rep, plan_id, for_period_id, line_kind, credited, quota, attainment, earned, cause
-                  FROM spm.payout_line WHERE period_id = pt.per(2)$$, 'TABLE feb_lines1',
-              'a second February run books the same adjustments once, not twice');
-SELECT results_eq($$SELECT line_kind, count(*)::int, sum(earned) FROM spm.payout_line WHERE period_id = pt.per(2) GROUP BY 1 ORDER BY 1$$,
-    $$VALUES ('commission', 3, 1190.00), ('manual', 1, 50), ('prior_period', 3, -725.00)$$, 'February totals by kind');
-SELECT results_eq('SELECT * FROM spm.payout_line WHERE period_id = pt.per(1) ORDER BY line_id',
-                  'SELECT * FROM jan_frozen ORDER BY line_id', 'closed January: still untouched');
--- SPEC draws: payout - earned = change of balance + forgiven, row by row,
--- also across the close (January's frozen balance is February's opening one)
-SELECT is_empty($$SELECT f.rep FROM spm.payout_summary f
-                    LEFT JOIN spm.payout_summary j ON j.rep = f.rep AND j.period_id = pt.per(1)
-                   WHERE f.period_id = pt.per(2)
-                     AND f.balance <> coalesce(j.balance, 0) + f.payout - f.earned - f.forgiven$$,
-    'February continues the draw ledger from January''s frozen balances');
-
--- ===================================================== 8. March; a plan change reaches back
-INSERT INTO sales VALUES (7, 'ann', 20000, '2025-03-03', 'new');
-SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'March');
--- ann 20000 -> 500 + 1000 = 1500; recovers 275 -> payout 1225, balance 0
--- bob 0 -> top-up 1000, balance 2075; mia 200
-SELECT results_eq($$SELECT rep, earned, draw_paid, recovered, balance, payout
-                      FROM spm.payout_summary_view WHERE period_start = '2025-03-01' ORDER BY rep$$,
-    $$VALUES ('ann', 1500.00, 0, 275.00, 0, 1225.00), ('bob', 0, 1000.00, 0, 2075.00, 1000.00), ('mia', 200.00, 0, 0, 0, 200.00)$$,
-    'March: ann''s clawback is recovered, bob tops up again');
-SELECT results_eq($$SELECT line_kind, count(*)::int FROM spm.payout_line WHERE period_id = pt.per(3) GROUP BY 1$$,
-    $$VALUES ('commission', 3)$$, 'March: no second booking of January''s differences');
-UPDATE spm.plan SET schedule = 'marginal(0: 0.02)' WHERE name = 'mgr plan';
-SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'March after a plan change');
--- January now pays mia 6999.99 * 0.02 = 139.9998 -> 140.00; accounted 170.00 - 100.00 = 70.00
-SELECT results_eq($$SELECT line_kind, for_period, credited, earned, reason, cause::jsonb -> 'deals'
-                      FROM spm.payout_statement WHERE period_start = '2025-03-01' AND rep = 'mia' ORDER BY line_kind$$,
-    $$VALUES ('commission', '2025-03-01..2025-03-31', 20000.00, 400.00, NULL, NULL::jsonb),
-             ('prior_period', '2025-01-01..2025-01-31', 0, 70.00,
-              'earnings of a closed period changed after it was closed (plan, assignment or quota)', '[]')$$,
-    'a plan change after the close: an earnings-only adjustment for January, no deal changed');
-
--- ===================================================== 9. audit
-SELECT results_eq($$SELECT operation, who, as_role, old_row ->> 'schedule', new_row ->> 'schedule', old_row ->> 'name', new_row ->> 'name'
-                      FROM spm.audit_log WHERE table_name = 'plan' AND operation = 'UPDATE' AND audit_id > (SELECT id FROM audit_base)$$,
-    $$VALUES ('UPDATE', session_user::text COLLATE "default", current_user::text COLLATE "default", 'marginal(0: 0.01)', 'marginal(0: 0.02)', 'mgr plan', 'mgr plan')$$,
-    'audit: the plan update, by whom, old and new schedule');
-SELECT set_eq($$SELECT DISTINCT table_name FROM spm.audit_log WHERE operation = 'INSERT' AND audit_id > (SELECT id FROM audit_base)$$,
-    ARRAY['pay_period', 'source', 'split_rule', 'hierarchy_rule', 'plan', 'assignment', 'quota', 'draw_agreement', 'adjustment'],
-    'audit: inserts into every catalog table');
-SELECT results_eq($$SELECT count(*)::int, count(*) FILTER (WHERE old_row IS NULL AND (new_row ->> 'amount')::numeric = 10000)::int
-                      FROM spm.audit_log WHERE table_name = 'quota' AND audit_id > (SELECT id FROM audit_base)$$,
-    $$VALUES (8, 8)$$, 'audit: the 8 quotas inserted (no old row), and no rejected one');
-SELECT is_empty($$SELECT 1 FROM spm.audit_log WHERE audit_id > (SELECT id FROM audit_base)
-                   AND (new_row ->> 'name' IN ('bad', 'empty', 'curve') OR new_row ->> 'rep' IN ('zed', 'zoe', 'cy'))$$,
-    'audit: rejected or rolled-back changes left no audit rows');
-SELECT results_eq($$SELECT old_row ->> 'status', new_row ->> 'status', new_row ->> 'closed_by', new_row ->> 'label'
-                      FROM spm.audit_log WHERE table_name = 'pay_period' AND operation = 'UPDATE' AND audit_id > (SELECT id FROM audit_base)$$,
-    $$VALUES ('open', 'closed', session_user::text COLLATE "default", '2025-01-01..2025-01-31')$$, 'audit: the close of January');
-INSERT INTO spm.draw_agreement (rep, kind, amount, term) VALUES ('zed', 'advance', 100, '[2026-01-01,2026-02-01)');
-DELETE FROM spm.draw_agreement WHERE rep = 'zed';
-SELECT results_eq($$SELECT operation, old_row ->> 'rep', new_row ->> 'rep', (coalesce(new_row, old_row) ->> 'amount')::numeric
-                      FROM spm.audit_log WHERE table_name = 'draw_agreement' AND audit_id > (SELECT id FROM audit_base)
-                       AND coalesce(new_row, old_row) ->> 'rep' = 'zed' ORDER BY audit_id$$,
-    $$VALUES ('INSERT', NULL, 'zed', 100::numeric), ('DELETE', 'zed', NULL, 100)$$, 'audit: a delete keeps the old row');
-
--- ===================================================== 10. SECURITY DEFINER, views for BI
-SELECT results_eq($$SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'spm'::regnamespace AND prosecdef ORDER BY 1$$,
-    ARRAY['spm.audit()', 'spm.can_see_rep(text,name)', 'spm.close_period(text)', 'spm.run_payout(text,bigint)'],
-    'the SECURITY DEFINER functions');
-SELECT results_eq($$SELECT proname::text COLLATE "default", prosecdef, proconfig::text[] COLLATE "default" FROM pg_proc
-                     WHERE oid IN ('spm.run_payout(text,bigint)'::regprocedure, 'spm.close_period(text)'::regprocedure) ORDER BY 1$$,
-    $$VALUES ('close_period', true, '{"search_path=pg_catalog, pg_temp"}'::text[]),
-             ('run_payout', true, '{"search_path=pg_catalog, pg_temp"}'::text[])$$,
-    'run_payout and close_period: SECURITY DEFINER with a fixed search_path');
-SELECT is_empty($$SELECT oid::regprocedure FROM pg_proc WHERE pronamespace = 'spm'::regnamespace AND prosecdef
-                   AND NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)$$,
-    'every SECURITY DEFINER function has a fixed search_path');
-SELECT is((SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE oid = 'spm.run_payout(text,bigint)'::regprocedure),
-          (SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'spm'), 'run_payout runs as the extension owner');
-SELECT ok(NOT has_function_privilege('public', 'spm.run_payout(text,bigint)', 'EXECUTE')
-          AND NOT has_function_privilege('public', 'spm.close_period(text)', 'EXECUTE'),
-          'EXECUTE on run_payout and close_period is revoked from PUBLIC');
-SELECT is_empty($$SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'spm'::regnamespace AND c.relkind = 'v'
-                   AND NOT coalesce(c.reloptions @> '{security_invoker=true}', false)$$,
-    'every view is security_invoker (row-level security applies to the reader)');
-SELECT results_eq($$SELECT relname::text COLLATE "default", relrowsecurity FROM pg_class WHERE oid IN ('spm.payout_line'::regclass,
-                     'spm.payout_summary'::regclass, 'spm.credit_line'::regclass) ORDER BY 1$$,
-    $$VALUES ('credit_line', true), ('payout_line', true), ('payout_summary', true)$$, 'row-level security on the result tables');
-CREATE TEMP TABLE view_cols (v text, c text, t text, n int);
-INSERT INTO view_cols VALUES
-  ('payout_statement', 'period', 'text', 1), ('payout_statement', 'period_start', 'date', 2),
-  ('payout_statement', 'period_end', 'date', 3), ('payout_statement', 'period_status', 'text', 4),
-  ('payout_statement', 'rep', 'text', 5), ('payout_statement', 'plan', 'text', 6),
-  ('payout_statement', 'plan_version', 'integer', 7), ('payout_statement', 'line_kind', 'text', 8),
-  ('payout_statement', 'for_period', 'text', 9), ('payout_statement', 'credited', 'numeric', 10),
-  ('payout_statement', 'quota', 'numeric', 11), ('payout_statement', 'attainment', 'numeric', 12),
-  ('payout_statement', 'earned', 'numeric', 13), ('payout_statement', 'reason', 'text', 14),
-  ('payout_statement', 'cause', 'text', 15), ('payout_statement', 'run_id', 'bigint', 16),
-  ('payout_statement', 'line_id', 'bigint', 17),
-  ('payout_summary_view', 'period', 'text', 1), ('payout_summary_view', 'period_start', 'date', 2),
-  ('payout_summary_view', 'period_end', 'date', 3), ('payout_summary_view', 'period_status', 'text', 4),
-  ('payout_summary_view', 'rep', 'text', 5), ('payout_summary_view', 'earned', 'numeric', 6),
-  ('payout_summary_view', 'draw', 'numeric', 7), ('payout_summary_view', 'draw_kind', 'text', 8),
-  ('payout_summary_view', 'draw_paid', 'numeric', 9), ('payout_summary_view', 'recovered', 'numeric', 10),
-  ('payout_summary_view', 'forgiven', 'numeric', 11), ('payout_summary_view', 'balance', 'numeric', 12),
-  ('payout_summary_view', 'payout', 'numeric', 13), ('payout_summary_view', 'run_id', 'bigint', 14),
-  ('attainment_by_rep', 'period', 'text', 1), ('attainment_by_rep', 'period_start', 'date', 2),
-  ('attainment_by_rep', 'rep', 'text', 3), ('attainment_by_rep', 'plan', 'text', 4),
-  ('attainment_by_rep', 'credited', 'numeric', 5), ('attainment_by_rep', 'quota', 'numeric', 6),
-  ('attainment_by_rep', 'attainment', 'numeric', 7),
-  ('draw_balance', 'period', 'text', 1), ('draw_balance', 'period_start', 'date', 2),
-  ('draw_balance', 'rep', 'text', 3), ('draw_balance', 'draw_kind', 'text', 4),
-  ('draw_balance', 'draw', 'numeric', 5), ('draw_balance', 'draw_paid', 'numeric', 6),
-  ('draw_balance', 'recovered', 'numeric', 7), ('draw_balance', 'forgiven', 'numeric', 8),
-  ('draw_balance', 'balance', 'numeric', 9),
-  ('leaderboard', 'period', 'text', 1), ('leaderboard', 'period_start', 'date', 2),
-  ('leaderboard', 'rep', 'text', 3), ('leaderboard', 'plan', 'text', 4),
-  ('leaderboard', 'credited', 'numeric', 5), ('leaderboard', 'quota', 'numeric', 6),
-  ('leaderboard', 'attainment', 'numeric', 7), ('leaderboard', 'rank', 'integer', 8),
-  ('run_log', 'run_id', 'bigint', 1), ('run_log', 'period', 'text', 2), ('run_log', 'run_by', 'text', 3),
-  ('run_log', 'started_at', 'timestamp with time zone', 4), ('run_log', 'finished_at', 'timestamp with time zone', 5),
-  ('run_log', 'duration', 'interval', 6), ('run_log', 'credit_rows', 'integer', 7), ('run_log', 'lines', 'integer', 8),
-  ('run_log', 'adjustment_lines', 'integer', 9), ('run_log', 'reps', 'integer', 10), ('run_log', 'input_hash', 'text', 11);
-SELECT columns_are('spm', v, array_agg(c ORDER BY n), 'view spm.' || v || ': column names')
-  FROM view_cols GROUP BY v ORDER BY v;
-SELECT col_type_is('spm', v, c, t, format('spm.%s.%s is %s', v, c, t)) FROM view_cols ORDER BY v, n;
-SELECT results_eq($$SELECT c.relname::text COLLATE "default", string_agg(a.attname::text, ',' ORDER BY a.attnum) COLLATE "default"
-                      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                     WHERE c.relnamespace = 'spm'::regnamespace AND c.relkind = 'v' AND a.attnum > 0 GROUP BY 1 ORDER BY 1$$,
-    'SELECT v, string_agg(c, '','' ORDER BY n) FROM view_cols GROUP BY 1 ORDER BY 1',
-    'the six views, their columns in a stable order');
-
--- ===================================================== 11. roles and row-level security
-SELECT lives_ok('SELECT spm.create_roles()', 'create_roles');
-SELECT lives_ok('SELECT spm.create_roles()', 'create_roles a second time (roles exist)');
-CREATE ROLE tap_rep_ann LOGIN IN ROLE spm_rep;
-CREATE ROLE tap_rep_none LOGIN IN ROLE spm_rep;
-CREATE ROLE tap_analyst LOGIN IN ROLE spm_analyst;
-CREATE ROLE tap_admin LOGIN IN ROLE spm_admin;
-INSERT INTO spm.rep_login VALUES ('ann', 'tap_rep_ann');
--- what the owner sees, readable by every role
-CREATE TABLE pt.seen_by_owner AS
-SELECT 'payout_statement' AS v, count(*) AS n FROM spm.payout_statement
-UNION ALL SELECT 'payout_summary_view', count(*) FROM spm.payout_summary_view
-UNION ALL SELECT 'attainment_by_rep', count(*) FROM spm.attainment_by_rep
-UNION ALL SELECT 'draw_balance', count(*) FROM spm.draw_balance
-UNION ALL SELECT 'leaderboard', count(*) FROM spm.leaderboard
-UNION ALL SELECT 'run_log', count(*) FROM spm.run_log;
-GRANT SELECT ON pt.seen_by_owner TO PUBLIC;
-
--- ann, a rep: ann has 5 lines (January, February: commission + manual +
--- prior period, March) and 3 summaries; the others have more.
-SET LOCAL ROLE tap_rep_ann;
-SELECT is(current_user::text COLLATE "default", 'tap_rep_ann', 'now reading as the rep ann');
--- Fixed: spm.can_see_rep is SECURITY DEFINER, so current_user inside it was the
--- function owner (a superuser), never the reader: it was true for everybody
--- and the policies let every rep read every rep's rows.  The policy now
--- passes current_user in.
-SELECT ok(NOT spm.can_see_rep('bob', current_user), 'rep ann: can_see_rep(bob) is false');
-SELECT ok(spm.can_see_rep('ann', current_user), 'rep ann: can_see_rep(ann) is true');
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_statement', ARRAY['ann'], 'rep ann: payout_statement shows only ann');  -- Fixed
-SELECT is((SELECT count(*)::int FROM spm.payout_statement), 5, 'rep ann: her 5 statement lines');                            -- Fixed
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_summary_view', ARRAY['ann'], 'rep ann: payout_summary_view shows only ann');  -- Fixed
-SELECT is((SELECT count(*)::int FROM spm.payout_summary_view), 3, 'rep ann: her 3 summaries');                                -- Fixed
-SELECT set_eq('SELECT DISTINCT rep FROM spm.attainment_by_rep', ARRAY['ann'], 'rep ann: attainment_by_rep shows only ann');      -- Fixed
-SELECT is((SELECT count(*)::int FROM spm.attainment_by_rep), 3, 'rep ann: her 3 attainment rows');                            -- Fixed
-SELECT set_eq('SELECT DISTINCT rep FROM spm.draw_balance', ARRAY['ann'], 'rep ann: draw_balance shows only ann');                -- Fixed
-SELECT is((SELECT count(*)::int FROM spm.draw_balance), 3, 'rep ann: her 3 draw balance rows');                               -- Fixed
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_line', ARRAY['ann'], 'rep ann: the base table payout_line too');             -- Fixed
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_summary', ARRAY['ann'], 'rep ann: the base table payout_summary too');       -- Fixed
-SELECT results_eq($$SELECT period_start, earned, payout FROM spm.payout_summary_view WHERE rep = 'ann' ORDER BY period_start$$,
-    $$VALUES ('2025-01-01'::date, 750.00, 750.00), ('2025-02-01', -275.00, 0), ('2025-03-01', 1500.00, 1225.00)$$,
-    'rep ann: reads her own numbers');
-SELECT throws_ok('SELECT * FROM spm.leaderboard', '42501', 'permission denied for view leaderboard', 'rep: no leaderboard');
-SELECT throws_ok('SELECT * FROM spm.run_log', '42501', 'permission denied for view run_log', 'rep: no run log');
-SELECT throws_ok(format('SELECT * FROM spm.%I', t), '42501', format('permission denied for table %s', t),
-                 format('rep: cannot read spm.%s', t))
-  FROM unnest(ARRAY['source', 'split_rule', 'hierarchy_rule', 'assignment', 'quota', 'draw_agreement', 'adjustment',
-                    'rep_login', 'audit_log', 'run', 'credit_line']) t;
-SELECT throws_ok($$INSERT INTO spm.adjustment (rep, period_id, amount, reason) SELECT 'ann', pt.per(3), 1000000, 'mine'$$,
-    '42501', 'permission denied for table adjustment', 'rep: cannot add an adjustment');
-SELECT throws_ok($$UPDATE spm.payout_line SET earned = earned * 2$$,
-    '42501', 'permission denied for table payout_line', 'rep: cannot change a result');
-SELECT pt.run_fails($$CALL spm.run_payout('2025-03-31')$$, '42501', 'permission denied for procedure run_payout', 'rep: cannot run');
-SELECT pt.run_fails($$CALL spm.close_period('2025-02-28')$$, '42501', 'permission denied for procedure close_period', 'rep: cannot close');
-RESET ROLE;
-
--- a rep login mapped to no rep sees nothing
-SET LOCAL ROLE tap_rep_none;
-SELECT is((SELECT count(*)::int FROM spm.payout_statement), 0, 'unmapped rep login: no statement lines');  -- Fixed (same cause)
-SELECT is((SELECT count(*)::int FROM spm.payout_summary_view), 0, 'unmapped rep login: no summaries');     -- Fixed (same cause)
-RESET ROLE;
-
--- an analyst, like a BI tool: plain SELECT on every view, every rep
-SET LOCAL ROLE tap_analyst;
-SELECT results_eq($$SELECT 'payout_statement', count(*) FROM spm.payout_statement
-                    UNION ALL SELECT 'payout_summary_view', count(*) FROM spm.payout_summary_view
-                    UNION ALL SELECT 'attainment_by_rep', count(*) FROM spm.attainment_by_rep
-                    UNION ALL SELECT 'draw_balance', count(*) FROM spm.draw_balance
-                    UNION ALL SELECT 'leaderboard', count(*) FROM spm.leaderboard
-                    UNION ALL SELECT 'run_log', count(*) FROM spm.run_log$$,
-    'SELECT v, n FROM pt.seen_by_owner', 'analyst: every view, every row the owner sees');
-SELECT set_eq('SELECT DISTINCT rep FROM spm.payout_statement', ARRAY['ann', 'bob', 'mia'], 'analyst: all reps');
--- March: ann 20000/10000 = 2, bob 0, mia no quota (NULLS LAST)
-SELECT results_eq($$SELECT rep, rank FROM spm.leaderboard WHERE period_start = '2025-03-01' ORDER BY rank$$,
-    $$VALUES ('ann', 1), ('bob', 2), ('mia', 3)$$, 'analyst: the March leaderboard');
-SELECT throws_ok($$INSERT INTO spm.plan (name, schedule) VALUES ('mine', 'marginal(0: 0.5)')$$,
-    '42501', 'permission denied for table plan', 'analyst: cannot insert into the catalog (plan)');
-SELECT throws_ok($$INSERT INTO spm.quota SELECT 'ann', pt.per(3), 1$$,
-    '42501', 'permission denied for table quota', 'analyst: cannot insert into the catalog (quota)');
-SELECT throws_ok($$SELECT spm.add_pay_periods('2025-06-01', '2025-06-30')$$,
-    '42501', 'permission denied for table pay_period', 'analyst: cannot add pay periods');
-SELECT pt.run_fails($$CALL spm.run_payout('2025-03-31')$$, '42501', 'permission denied for procedure run_payout', 'analyst: cannot run');
-SELECT pt.run_fails($$CALL spm.close_period('2025-02-28')$$, '42501', 'permission denied for procedure close_period', 'analyst: cannot close');
-RESET ROLE;
-
--- an admin: edits the catalog, runs; cannot touch results or the audit log
-SET LOCAL ROLE tap_admin;
-UPDATE spm.draw_agreement SET recovery_limit = 1 WHERE rep = 'bob';
--- Fixed: spm.audit() is SECURITY DEFINER, so audit_log.as_role (then DEFAULT
--- current_user) named the function owner, never the role that made the
--- change (here tap_admin).  It now records spm.acting_role().
-SELECT results_eq($$SELECT who, as_role FROM spm.audit_log WHERE table_name = 'draw_agreement' AND operation = 'UPDATE'$$,
-    $$VALUES (session_user::text COLLATE "default", 'tap_admin')$$, 'admin: the audit log names the login and the role');
-SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'admin: runs a period');
-SELECT is((SELECT count(*) FROM spm.payout_statement), (SELECT n FROM pt.seen_by_owner WHERE v = 'payout_statement'), 'admin: sees every line');
-SELECT throws_ok($$UPDATE spm.payout_line SET earned = 0$$, '42501', 'permission denied for table payout_line', 'admin: cannot edit results');
-SELECT throws_ok($$DELETE FROM spm.audit_log$$, '42501', 'permission denied for table audit_log', 'admin: cannot erase the audit log');
-SELECT throws_ok($$UPDATE spm.run SET input_hash = ''$$, '42501', 'permission denied for table run', 'admin: cannot rewrite the run log');
-RESET ROLE;
-
--- ===================================================== 12. draws across a close
-SELECT lives_ok($$CALL spm.close_period('2025-02-28')$$, 'close February');
-SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'March after February''s close');
--- bob: February's frozen balance 1075 + March's top-up 1000 = 2075
-SELECT is((SELECT balance FROM spm.payout_summary WHERE period_id = pt.per(3) AND rep = 'bob'), 2075.00, 'March continues from February''s frozen balance');
--- The draw agreement is changed after January and February were closed and
--- paid (bob was paid top-ups of 775 and 300 on a 1000 draw).  March must
--- continue from what February froze: 1075 owed, + March's top-up of 500 =
--- 1575.
-UPDATE spm.draw_agreement SET amount = 500 WHERE rep = 'bob';
-SELECT lives_ok($$CALL spm.run_payout('2025-03-31')$$, 'March after a change of bob''s draw');
-SELECT is((SELECT balance FROM spm.payout_summary WHERE period_id = pt.per(2) AND rep = 'bob'), 1075.00, 'February''s frozen balance is still 1075');
--- Fixed: the run replayed the draw ledger from the first period with the draw
--- agreement as it is now (500), so March showed 575 owed and 1000 of paid
--- draws vanished.  A run now starts from the balance of the latest earlier
--- period's stored summary.
-SELECT is((SELECT balance FROM spm.payout_summary WHERE period_id = pt.per(3) AND rep = 'bob'), 1575.00,
-          'a draw change after a close does not rewrite what closed periods paid');
-
--- ===================================================== 13. a period without sales
--- Fixed: with no credit rows the input hash was md5(NULL) = NULL, and the run
--- failed on spm.run.input_hash NOT NULL (23502).
-SELECT lives_ok($$CALL spm.run_payout('2025-04-15')$$, 'April, a period without any sale, can be run');
+-- ================================================ plan years and time zones
+-- A period crossing the end of a plan year is refused when computing it
+-- would accumulate credit over two plan years.
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO spm_payout.pay_period (label, period) VALUES ('2030/31', '[2030-04-01,2031-02-01)');
+                               PERFORM pt.run('2030/31'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023',
+                 'pay period 2030/31 crosses the end of the plan year [2030-01-01,2031-01-01) of plan Y',
+                 'a period crossing a plan year');
+-- Bug 4: but only when the rep has a line earlier in the plan year: without one,
+-- the crossing period is computed without any line, its credit never paid.
+SELECT todo('a period crossing a plan year is computed without lines when no earlier period of the year paid the rep', 1);
+SELECT throws_ok($q$DO $d$BEGIN INSERT INTO spm_payout.pay_period (label, period) VALUES ('2031/32', '[2031-12-01,2032-02-01)');
+                               INSERT INTO pt.sales VALUES (9010, 9010, 'y', 1000, '2031-12-10', 'new');
+                               PERFORM pt.run('2031/32'); RAISE EXCEPTION 'no error was raised'; END$d$$q$, '22023',
+                 'pay period 2031/32 crosses the end of the plan year [2031-01-01,2032-01-01) of plan Y',
+                 'a period crossing a plan year, the first of its year');
+-- a timestamptz date is read in the source's time zone: 2028-07-01 02:00 UTC
+-- is 2028-06-30 in New York, inside 2028Q2
+CREATE TABLE pt.web_orders (order_id int, seller text, total numeric, placed timestamptz);
+INSERT INTO pt.web_orders VALUES (1, 'z', 2000, '2028-07-01 02:00+00'), (2, 'z', 3000, '2028-04-01 04:30+00');
+INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column, time_zone)
+VALUES ('web', 'pt.web_orders', 'seller', 'order_id', 'total', 'placed', 'America/New_York');
+SELECT pt.run('2028-05-01') AS z8 \gset
+SELECT set_eq($$SELECT deal, deal_date FROM spm_payout.credit_statement WHERE source = 'web'$$,
+              $$VALUES ('1', date '2028-06-30'), ('2', date '2028-04-01')$$,
+              'a timestamptz date is the date in the source''s time zone');
 
 SELECT * FROM finish();
 ROLLBACK;
