@@ -189,9 +189,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                spm.fiscal_period(year_of, 'year', pl.year_start_month) AS yr
           FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
     ), yp AS (
+        -- every period of the plan year so far, also those after a version
+        -- ended: a late change can still credit it, and what they paid counts
         SELECT pv.version_id, k.period_id
           FROM pv JOIN spm_payout.pay_period k ON k.period <@ pv.yr AND lower(k.period) <= up_to
-         WHERE k.period && pv.valid
     ), latest AS (
         -- the latest computation of each period as of up_to: its own run, or
         -- a run that found it changed, booked in the latest period up to then
