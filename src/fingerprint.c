@@ -6,20 +6,24 @@
  * period changed since it was computed, over millions of rows, without
  * concatenating them into one value (1 GB limit) and without depending on
  * the session's DateStyle or TimeZone.  Each row is hashed column by column
- * with the type's own extended hash function (binary, so output settings do
- * not matter; equal numerics hash alike whatever their display scale), the
- * row hashes are mixed and added into two independent 64-bit sums, plus a
- * row count.  Addition is commutative, so row order, parallel workers and
+ * from binary values (so output settings do not matter; equal numerics hash
+ * alike whatever their display scale): common types by a fast path (see
+ * FpKind), others by the type's own extended hash function.  The row hashes
+ * are mixed and added into two independent 64-bit sums, plus a row count.  Addition is commutative, so row order, parallel workers and
  * partial aggregation give the same answer.  See docs/payout.md,
  * "Fingerprints".
  */
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
+
+#include "fixed.h"
 
 PG_FUNCTION_INFO_V1(spm_fingerprint_trans);
 PG_FUNCTION_INFO_V1(spm_fingerprint_combine);
@@ -34,10 +38,26 @@ typedef struct FingerprintState
 	uint64		sum2;
 } FingerprintState;
 
-/* per call site: the hash function of each argument, looked up once */
+/*
+ * How an argument is hashed.  Equal values must hash alike: integers and
+ * dates by their datum, text by its bytes (deterministic collations compare
+ * bytes), numeric by its normalized exact value (1.0 = 1.00), and any other
+ * type by its own extended hash function.  The fast paths avoid the
+ * function call and the detoasting copy that numeric's hash makes per row.
+ */
+typedef enum FpKind
+{
+	FP_DATUM,					/* int2, int4, int8, date, timestamp(tz), oid, bool */
+	FP_BYTES,					/* text, varchar */
+	FP_NUMERIC,
+	FP_GENERIC
+} FpKind;
+
+/* per call site: how each argument is hashed, looked up once */
 typedef struct FingerprintCache
 {
 	int			nargs;
+	FpKind	   *kind;
 	FmgrInfo	hash[FLEXIBLE_ARRAY_MEMBER];
 } FingerprintCache;
 
@@ -65,14 +85,39 @@ fingerprint_cache(FunctionCallInfo fcinfo)
 	cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
 								   offsetof(FingerprintCache, hash) + sizeof(FmgrInfo) * Max(nargs, 1));
 	cache->nargs = nargs;
+	cache->kind = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FpKind) * Max(nargs, 1));
 	for (int i = 0; i < nargs; i++)
 	{
 		Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, i + 1);
+		Oid			base;
 		TypeCacheEntry *tc;
 
 		if (!OidIsValid(typid))
 			elog(ERROR, "spm.fingerprint: could not determine the type of argument %d", i + 1);
-		tc = lookup_type_cache(getBaseType(typid), TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+		base = getBaseType(typid);
+		switch (base)
+		{
+			case INT2OID:
+			case INT4OID:
+			case INT8OID:
+			case DATEOID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+			case OIDOID:
+			case BOOLOID:
+				cache->kind[i] = FP_DATUM;
+				break;
+			case TEXTOID:
+			case VARCHAROID:
+				cache->kind[i] = FP_BYTES;
+				break;
+			case NUMERICOID:
+				cache->kind[i] = FP_NUMERIC;
+				break;
+			default:
+				cache->kind[i] = FP_GENERIC;
+		}
+		tc = lookup_type_cache(base, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 		if (!OidIsValid(tc->hash_extended_proc_finfo.fn_oid))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_FUNCTION),
@@ -83,6 +128,41 @@ fingerprint_cache(FunctionCallInfo fcinfo)
 	}
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
+}
+
+/* One argument's hash, seeded by its position (see FpKind). */
+static inline uint64
+hash_arg(FingerprintCache *cache, int i, Datum d)
+{
+	uint64		seed = (uint64) i + 1;
+
+	switch (cache->kind[i])
+	{
+		case FP_DATUM:
+			return mix64((uint64) d ^ (seed * UINT64CONST(0x9e3779b97f4a7c15)));
+		case FP_BYTES:
+			{
+				text	   *t = (text *) PG_DETOAST_DATUM_PACKED(d);
+
+				return hash_bytes_extended((const unsigned char *) VARDATA_ANY(t),
+										   VARSIZE_ANY_EXHDR(t), seed);
+			}
+		case FP_NUMERIC:
+			{
+				Fixed		f;
+
+				if (spm_numeric_decode_try(d, &f) == SPM_DECODE_OK)
+				{
+					f = spm_normalize(f);
+					return mix64(mix64((uint64) f.v ^ seed) ^ (uint64) (f.v >> 64)
+								 ^ ((uint64) f.scale << 56));
+				}
+				break;			/* NaN, infinities, beyond int128: numeric's own hash */
+			}
+		case FP_GENERIC:
+			break;
+	}
+	return DatumGetUInt64(FunctionCall2Coll(&cache->hash[i], C_COLLATION_OID, d, UInt64GetDatum(seed)));
 }
 
 static FingerprintState *
@@ -112,9 +192,7 @@ spm_fingerprint_trans(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(i + 1))
 			h = UINT64CONST(0x6a09e667f3bcc909) + (uint64) i;
 		else
-			h = DatumGetUInt64(FunctionCall2Coll(&cache->hash[i], C_COLLATION_OID,
-												 PG_GETARG_DATUM(i + 1),
-												 UInt64GetDatum((uint64) i + 1)));
+			h = hash_arg(cache, i, PG_GETARG_DATUM(i + 1));
 		row = mix64(row ^ h) + (uint64) i;
 	}
 	st->rows++;

@@ -158,17 +158,22 @@ COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
 CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    EXECUTE format($q$
-        INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals,
-                                              quota, target, assigned, no_quota)
-        SELECT %1$s, %2$s, %3$s, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
-               coalesce(c.credited, 0), coalesce(c.deals, 0), q.quota, q.target, q.rep IS NOT NULL,
-               coalesce(q.no_quota, false)
-          FROM (SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
-                  FROM %4$s x WHERE x.%5$I = %3$s GROUP BY 1, 2) c
-          FULL JOIN spm_payout_internal.period_parts(%3$s) q
-                 ON q.rep = c.rep AND q.version_id = c.version_id$q$,
-        run, pid, for_pid, credits, CASE WHEN credits LIKE 'spm_payout.%' THEN 'for_period_id' ELSE 'period_id' END);
+    -- totals first, into a temporary table: CREATE TABLE AS may scan in
+    -- parallel, an INSERT ... SELECT never does
+    IF to_regclass('pg_temp.spm_totals') IS NOT NULL THEN
+        DROP TABLE pg_temp.spm_totals;
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE spm_totals ON COMMIT DROP AS
+                    SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
+                      FROM %s x WHERE x.%I = %s GROUP BY 1, 2',
+                   credits, CASE WHEN credits LIKE 'spm_payout.%' THEN 'for_period_id' ELSE 'period_id' END, for_pid);
+    INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals,
+                                          quota, target, assigned, no_quota)
+    SELECT run, pid, for_pid, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
+           coalesce(c.credited, 0), coalesce(c.deals, 0), q.quota, q.target, q.rep IS NOT NULL,
+           coalesce(q.no_quota, false)
+      FROM pg_temp.spm_totals c
+      FULL JOIN spm_payout_internal.period_parts(for_pid) q ON q.rep = c.rep AND q.version_id = c.version_id;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text) IS
     'internal: records the credit and quota parts per rep and plan version of one computation of a period';
