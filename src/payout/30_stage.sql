@@ -187,6 +187,82 @@ END $$;
 COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[], integer[]) IS
     'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations)';
 
+-- The deal-level credit rows of one source over one pay period, read from
+-- the registered tables with the caller's rights: direct or split credit
+-- per rep, rolled up along pg_temp.spm_chain (build_chains), with the plan
+-- version of the credited person (docs/payout.md, "Rules").
+CREATE FUNCTION spm_payout_internal.source_credit_sql(s spm_payout.source, p spm_payout.pay_period, rates numeric[])
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sp   spm_payout.split_rule;
+    base text;
+    src  text := spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period));
+BEGIN
+    SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
+    IF NOT FOUND THEN
+        base := format('SELECT x.source_id, x.deal, x.deal_date, x.rep, ''direct'' AS via, x.amount FROM (%s) x', src);
+    ELSE
+        base := format($b$
+            WITH d AS (SELECT x.*, row_number() OVER () AS row_id FROM (%1$s) x),
+                 t AS (SELECT (t.%3$I)::text AS deal, (t.%4$I)::text AS rep, (t.%5$I)::numeric AS weight FROM %2$s t
+                        WHERE (t.%3$I)::text IN (SELECT d.deal FROM d))
+            SELECT d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount
+              FROM d WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.deal = d.deal)
+            UNION ALL
+            SELECT d.source_id, d.deal, d.deal_date, t.rep, 'split',
+                   spm.split_share(d.amount, t.weight) OVER (PARTITION BY d.row_id ORDER BY t.rep)
+              FROM d JOIN t ON t.deal = d.deal$b$,
+            src, sp.relation, sp.deal_column, sp.rep_column, sp.weight_column);
+    END IF;
+    RETURN format($q$
+        SELECT %1$s AS period_id, %1$s AS for_period_id, c.version_id, d.source_id, d.deal_date,
+               coalesce(c.depth, 0)::smallint AS depth, CASE WHEN c.depth > 0 THEN 'rollup' ELSE d.via END AS via,
+               coalesce(c.ancestor, d.rep) AS rep, d.deal, CASE WHEN c.depth > 0 THEN d.rep END AS from_rep,
+               %2$s AS amount
+          FROM (%3$s) d
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date$q$,
+        p.period_id,
+        CASE WHEN rates IS NULL THEN 'd.amount'
+             ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END,
+        base);
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.source_credit_sql(spm_payout.source, spm_payout.pay_period, numeric[]) IS
+    'internal: the SELECT computing the deal-level credit rows of one source over one pay period, from the registered tables';
+
+-- Writes the deal-level credit of a pay period into its partition (opened
+-- by open_credit), source by source, with the caller's rights.  A NULL rep
+-- or amount is reported naming the source and the deal.
+CREATE FUNCTION spm_payout_internal.write_credits(p spm_payout.pay_period, part text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s     spm_payout.source;
+    h     spm_payout.hierarchy_rule;
+    bad   record;
+    n     bigint := 0;
+    k     bigint;
+BEGIN
+    SELECT * INTO h FROM spm_payout.hierarchy_rule;
+    FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
+        BEGIN
+            EXECUTE format('INSERT INTO %s (period_id, for_period_id, version_id, source_id, deal_date, depth,
+                                            via, rep, deal, from_rep, amount) %s',
+                           part, spm_payout_internal.source_credit_sql(s, p, h.override_rates));
+            GET DIAGNOSTICS k = ROW_COUNT;
+            n := n + k;
+        EXCEPTION WHEN not_null_violation THEN
+            EXECUTE format('SELECT x.deal, CASE WHEN x.rep IS NULL THEN ''rep'' ELSE ''amount'' END AS col
+                              FROM (%s) x WHERE x.rep IS NULL OR x.amount IS NULL LIMIT 1',
+                           spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period))) INTO bad;
+            RAISE EXCEPTION USING ERRCODE = '23502',
+                MESSAGE = format('source %s: deal %s has a NULL %s', s.name, coalesce(bad.deal, 'NULL'), coalesce(bad.col, 'rep')),
+                HINT = 'Fix the row, or filter it out of the source (filter_column).';
+        END;
+    END LOOP;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.write_credits(spm_payout.pay_period, text) IS
+    'internal: writes the deal-level credit of a pay period into its partition of credit_line, with the caller''s rights';
+
 -- Appends the source rows of some periods and their split rows to
 -- pg_temp.spm_stage_deal / _split.  Rows with a NULL rep or amount, or an
 -- infinite amount, are refused naming the source and the deal.

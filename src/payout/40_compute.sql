@@ -18,7 +18,8 @@ BEGIN
         ('spm_stage_deal',  'row_id bigint, period_id integer, source_id integer, deal text, rep text, amount numeric, deal_date date'),
         ('spm_stage_split', 'source_id integer, deal text, rep text, weight numeric'),
         ('spm_stage_org',   'rep text, manager text, valid daterange'),
-        ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean')) v(name, cols)
+        ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean'),
+        ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer')) v(name, cols)
     LOOP
         SELECT string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
           INTO shape
@@ -289,31 +290,35 @@ BEGIN
             ARRAY(SELECT pp.label FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (chg) ORDER BY lower(pp.period)),
             (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid))
     RETURNING run_id INTO run;
-    INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms) VALUES (run, 1, 'stage', staged, stage_ms);
+    INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms)
+    VALUES (run, 1, 'read and credit (with the caller''s rights)', staged, stage_ms);
     t := clock_timestamp();
 
-    -- 1. credits of the period, deal by deal, into its own partition
+    -- 1. credits of the period: the caller wrote them, deal by deal, into the
+    -- period's partition (open_credit), with its own rights; from here on it
+    -- cannot write there any more
     SELECT * INTO h FROM spm_payout.hierarchy_rule;
     splits := EXISTS (SELECT 1 FROM pg_temp.spm_stage_split);
-    n := spm_payout_internal.build_chains(ARRAY[pid] || chg);
     IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
         EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
-    ELSE
-        EXECUTE format('TRUNCATE spm_payout.%I', part);
     END IF;
+    EXECUTE format('REVOKE INSERT ON spm_payout.%I FROM %I', part, spm_payout.acting_role());
     DELETE FROM spm_payout.period_credit pc WHERE pc.period_id = pid;
     DELETE FROM spm_payout.period_check pc WHERE pc.period_id = pid;
     DELETE FROM spm_payout.payout_line l WHERE l.period_id = pid;
     DELETE FROM spm_payout.payout_summary s WHERE s.period_id = pid;
-    EXECUTE format('INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
-                                               via, rep, deal, from_rep, amount)
-                    SELECT %s, c.period_id, c.version_id, c.source_id, c.deal_date, c.depth, c.via, c.rep, c.deal,
-                           c.from_rep, c.amount
-                      FROM (%s) c',
-                   part, pid, spm_payout_internal.credit_sql(ARRAY[pid], h.override_rates, splits));
-    GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM spm_payout_internal.record_period(run, pid, pid, format('spm_payout.%I', part));
-    t := spm_payout_internal.log_phase(run, 'credits', n, t);
+    SELECT sum(pc.deals) INTO n FROM spm_payout.period_credit pc WHERE pc.period_id = pid AND pc.for_period_id = pid;
+    -- an amount that is not a number shows in the totals (no check per row)
+    SELECT pc.rep INTO bad FROM spm_payout.period_credit pc
+     WHERE pc.period_id = pid AND pc.credited IN ('NaN', 'Infinity', '-Infinity') LIMIT 1;
+    IF FOUND THEN
+        EXECUTE format('SELECT s.name, c.deal, c.amount FROM spm_payout.%I c JOIN spm_payout.source s USING (source_id)
+                         WHERE c.amount IN (''NaN'', ''Infinity'', ''-Infinity'') LIMIT 1', part) INTO bad;
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('source %s: deal %s has amount %s', bad.name, coalesce(bad.deal, 'NULL'), bad.amount);
+    END IF;
+    t := spm_payout_internal.log_phase(run, 'period totals', coalesce(n, 0), t);
 
     -- 2. closed periods whose inputs changed: recomputed in full; the
     -- deal-level differences are booked here as late credit rows
@@ -485,6 +490,33 @@ END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.store_run(integer, timestamptz, bigint, numeric) FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.store_run(integer, timestamptz, bigint, numeric) IS
     'internal: computes a staged pay period and replaces its results (as the extension owner)';
+
+-- The period's partition of credit_line, empty, writable by the calling
+-- role until store_run revokes it in the same transaction (no other
+-- session ever sees the grant).  The run writes the deal-level credit
+-- reading the registered tables with the caller's rights, straight into the
+-- results: no copy of the deals.
+CREATE FUNCTION spm_payout_internal.open_credit(pid integer) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p    spm_payout.pay_period;
+    part text := format('credit_line_p%s', pid);
+BEGIN
+    SELECT * INTO p FROM spm_payout.pay_period WHERE period_id = pid FOR SHARE;
+    IF NOT FOUND OR p.status = 'closed' THEN
+        RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format('pay period %s is closed', coalesce(p.label, pid::text));
+    END IF;
+    IF to_regclass(format('spm_payout.%I', part)) IS NULL THEN
+        EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
+    ELSE
+        EXECUTE format('TRUNCATE spm_payout.%I', part);
+    END IF;
+    EXECUTE format('GRANT INSERT ON spm_payout.%I TO %I', part, spm_payout.acting_role());
+    RETURN format('spm_payout.%I', part);
+END $$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.open_credit(integer) FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.open_credit(integer) IS
+    'internal: empties the pay period''s partition of credit_line and lets the calling role insert into it until store_run (same transaction)';
 
 -- A failed run leaves a row in spm_payout.run (status failed).
 CREATE FUNCTION spm_payout_internal.record_failure(pid integer, started timestamptz, phase text, state text, message text)

@@ -94,7 +94,7 @@ BEGIN
         examined := ARRAY(SELECT k.period_id FROM spm_payout.pay_period k
                            WHERE lower(k.period) < lower(p.period) AND k.status = 'closed'
                            ORDER BY lower(k.period) DESC LIMIT lookback);
-        staged := spm_payout_internal.stage(ARRAY[p.period_id]);
+        staged := spm_payout_internal.stage('{}');
         IF pg_catalog.to_regclass('pg_temp.spm_stage_check') IS NOT NULL THEN
             DROP TABLE pg_temp.spm_stage_check;
         END IF;
@@ -107,11 +107,14 @@ BEGIN
                                                     JOIN spm_payout.pay_period b ON b.period_id = c.period_id
                                                    WHERE c.for_period_id = f.period_id AND lower(b.period) < lower(p.period)
                                                    ORDER BY lower(b.period) DESC, c.run_id DESC LIMIT 1)
-          FROM spm_payout_internal.fingerprints(examined || p.period_id, ARRAY[p.period_id]) f;
+          FROM spm_payout_internal.fingerprints(examined || p.period_id) f;
         changed := ARRAY(SELECT c.period_id FROM pg_temp.spm_stage_check c WHERE c.changed);
         IF cardinality(changed) > 0 THEN
             staged := staged + spm_payout_internal.stage_more(changed);
         END IF;
+        PERFORM spm_payout_internal.build_chains(p.period_id || changed);
+        phase := 'credit';
+        staged := staged + spm_payout_internal.write_credits(p, spm_payout_internal.open_credit(p.period_id));
         phase := 'compute';
         run_id := spm_payout_internal.store_run(p.period_id, t0, staged,
                                                 round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1));

@@ -80,7 +80,7 @@ BEGIN
     GRANT SELECT ON ALL TABLES IN SCHEMA spm_payout TO spm_admin, spm_analyst;
     GRANT EXECUTE ON FUNCTION spm_payout_internal.store_run(integer, timestamptz, bigint, numeric),
           spm_payout_internal.record_failure(integer, timestamptz, text, text, text),
-          spm_payout_internal.mark_closed(integer, text) TO spm_admin;
+          spm_payout_internal.mark_closed(integer, text), spm_payout_internal.open_credit(integer) TO spm_admin;
     GRANT EXECUTE ON PROCEDURE spm_payout.run_payout(text, bigint), spm_payout.close_period(text) TO spm_admin;
     -- reps read their own statement through the views
     GRANT SELECT ON spm_payout.payout_statement, spm_payout.payout_summary_view, spm_payout.attainment_by_rep,
