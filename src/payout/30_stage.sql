@@ -90,13 +90,12 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, d
 -- versions in force during it (their ranges cut to the period: ending a
 -- version after a closed period does not change that period), its quotas
 -- and adjustments, the draws that touch it, and the registrations (by
--- schema-qualified name, not OID: OIDs change when a dump is restored).  Source
--- rows are hashed as the stage holds them (deal and rep as text, amount as
--- numeric, the date in the source's time zone) by spm.fingerprint, which
--- hashes binary values: DateStyle and TimeZone change nothing.  Periods in
--- `staged` are read from the stage; the others with one scan per source
--- over all of them at once (an aggregate PostgreSQL may run in parallel).
-CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[], staged integer[] DEFAULT '{}')
+-- schema-qualified name, not OID: OIDs change when a dump is restored).
+-- Source rows are hashed from their binary column values by spm.fingerprint
+-- (DateStyle and TimeZone change nothing; the date is taken in the source's
+-- time zone), with one scan per source over all the periods at once (an
+-- aggregate PostgreSQL may run in parallel).
+CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[])
 RETURNS TABLE (period_id integer, fingerprint text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -113,7 +112,7 @@ BEGIN
     IF cardinality(periods) IS NULL OR cardinality(periods) = 0 THEN
         RETURN;
     END IF;
-    scan := ARRAY(SELECT x FROM unnest(periods) x WHERE NOT x = ANY (coalesce(staged, '{}')));
+    scan := periods;
     IF cardinality(scan) > 0 THEN
         -- bucket bounds: every start and end; a bucket between two periods maps to NULL
         SELECT array_agg(b ORDER BY b) INTO bounds
@@ -130,13 +129,13 @@ BEGIN
         IF cardinality(scan) > 0 THEN
             EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
                               SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
-                                     spm.fingerprint((s.%2$I)::text, (s.%3$I)::text, (s.%4$I)::numeric, %1$s%5$s) AS fp
+                                     spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
                                 FROM %6$s s %7$s
                                WHERE %8$s AND %9$s %10$s
                                GROUP BY 1) x WHERE x.pid IS NOT NULL',
                            de.expr, s.deal_column, s.rep_column, s.amount_column,
                            CASE WHEN sp.source_id IS NULL THEN ''
-                                ELSE format(', (t.%I)::text, (t.%I)::numeric', sp.rep_column, sp.weight_column) END,
+                                ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
                            s.relation,
                            CASE WHEN sp.source_id IS NULL THEN ''
                                 ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
@@ -146,19 +145,6 @@ BEGIN
                            CASE WHEN s.filter_column IS NULL THEN ''
                                 ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
                INTO k USING ids, bounds;
-            j := j || coalesce(k, '{}');
-        END IF;
-        IF cardinality(staged) > 0 THEN
-            EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
-                              SELECT d.period_id AS pid, spm.fingerprint(d.deal, d.rep, d.amount, d.deal_date%s) AS fp
-                                FROM pg_temp.spm_stage_deal d %s
-                               WHERE d.source_id = %s AND d.period_id = ANY ($1)
-                               GROUP BY 1) x',
-                           CASE WHEN sp.source_id IS NULL THEN '' ELSE ', t.rep, t.weight' END,
-                           CASE WHEN sp.source_id IS NULL THEN ''
-                                ELSE 'LEFT JOIN pg_temp.spm_stage_split t ON t.source_id = d.source_id AND t.deal = d.deal' END,
-                           s.source_id)
-               INTO k USING staged;
             j := j || coalesce(k, '{}');
         END IF;
         js := js || j;
@@ -184,7 +170,7 @@ BEGIN
                                      h.override_rates::text) FROM spm_payout.hierarchy_rule h))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[], integer[]) IS
+COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
     'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations)';
 
 -- The deal-level credit rows of one source over one pay period, read from

@@ -481,7 +481,7 @@ BEGIN
     UPDATE spm_payout.run r
        SET finished_at = clock_timestamp(),
            credit_rows = (SELECT sum(ph.rows) FROM spm_payout.run_phase ph
-                           WHERE ph.run_id = r.run_id AND (ph.phase = 'credits' OR ph.phase LIKE 'closed periods%')),
+                           WHERE ph.run_id = r.run_id AND (ph.phase = 'period totals' OR ph.phase LIKE 'closed periods%')),
            lines = (SELECT count(*) FROM spm_payout.payout_line l WHERE l.period_id = pid),
            reps = n
      WHERE r.run_id = run;
