@@ -227,7 +227,7 @@ psql -X -qAt -d "$DB" -c '\set VERBOSITY verbose' -c "CALL spm_payout.run_payout
 grep -q 'ERROR: *23502: source crm: deal 9 has a NULL rep' "$TMP/fail.out"
 ok $? "a run over a NULL rep fails 23502 naming the source and the deal" "$TMP/fail.out"
 [[ $(q "SELECT format('%s %s %s', status, error_sqlstate, failed_phase) FROM spm_payout.run ORDER BY run_id DESC LIMIT 1") \
-   == 'failed 23502 stage' ]]
-ok $? "... and, called as its own statement, leaves a committed run row: failed, 23502, phase stage"
+   == 'failed 23502 credit' ]]
+ok $? "... and, called as its own statement, leaves a committed run row: failed, 23502, phase credit"
 
 echo "1..$N"

@@ -440,7 +440,6 @@ ms_sharded=$(run_periods | tail -n 1)
 sharded=$(payout_rows)
 jan1=$(shard_count "$S1" "SELECT count(*) FROM deals WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01'")
 jan2=$(shard_count "$S2" "SELECT count(*) FROM deals WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01'")
-staged=$(qa "$C" -c "SELECT ph.rows FROM spm_payout.run_phase_log ph WHERE ph.period = (spm_payout.find_period('2025-01-15')).label AND ph.phase = 'stage' ORDER BY run_id DESC LIMIT 1")
 # the staging query of the run, as the run builds it, with EXPLAIN ANALYZE
 got=$(qa "$C" <<'EOF'
 SELECT string_agg(actual_rows::text, ' ' ORDER BY relations)
@@ -448,10 +447,10 @@ SELECT string_agg(actual_rows::text, ' ' ORDER BY relations)
  WHERE node = 'Foreign Scan' AND remote_sql LIKE '%close_date >= %';
 EOF
 )
-[[ $staged == $((jan1 + jan2)) && $got == "$jan1 $jan2" ]]
+[[ $got == "$jan1 $jan2" ]]
 ok $? "payout run over the sharded source: the period's deals are shipped to the coordinator ($jan1 + $jan2 rows for January)" \
-    "stage phase rows: $staged; staging query foreign scans: $got"
-diag "payout: January rows shipped per shard $jan1 $jan2 (staged $staged); run times sharded (Jan, Feb): $ms_sharded ms"
+    "the source query's foreign scans: $got"
+diag "payout: January rows shipped per shard $jan1 $jan2 (once to fingerprint, once to credit); run times sharded (Jan, Feb): $ms_sharded ms"
 
 q "$C" -c "UPDATE spm_payout.source SET relation = 'deals_local'" >/dev/null
 ms_local=$(run_periods | tail -n 1)
