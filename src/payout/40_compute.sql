@@ -374,7 +374,8 @@ BEGIN
     IF to_regclass('pg_temp.spm_earn') IS NOT NULL THEN DROP TABLE pg_temp.spm_earn; END IF;
     CREATE TEMP TABLE spm_earn ON COMMIT DROP AS
     SELECT * FROM spm_payout_internal.earnings(pid, lower(p.period), lower(p.period)) e
-     WHERE e.credited_to_date <> 0 OR e.active OR e.paid_before <> 0;
+     -- a line when the rep is on the version this period, or something changed
+     WHERE e.active OR e.credited <> 0 OR e.earned_to_date IS DISTINCT FROM e.paid_before;
     SELECT e.rep, pl.name INTO bad FROM pg_temp.spm_earn e JOIN spm_payout.plan pl ON pl.plan_id = e.plan_id
      WHERE e.earned_to_date IS NULL LIMIT 1;
     IF FOUND THEN
