@@ -160,7 +160,8 @@ SELECT * FROM statement WHERE period = '2025Q3' ORDER BY rep, v, kind;
 -- mia: 133,000.01 + 110,000 = 243,000.01: 2,430.00 - 1,330.00 = 1,100.00
 -- vic: 66,500.005 + 55,000 = 121,500.005: 1,215.00 - 665.00 = 550.00
 -- cy version 1: no deal dated in it now; 50,000 to date: 1,500.00, paid
---      3,000 - 1,500 = 1,500: 0.00 (the version still has credit this year)
+--      3,000 - 1,500 = 1,500: nothing changed, so no line (a version the rep
+--      is no longer on gets a line only when its earnings change)
 -- cy version 2: 60,000 - 60,000 = 0: 0 - 2,400.00 = -2,400.00
 SELECT * FROM summary WHERE period = '2025Q3' ORDER BY rep;
 -- ann: 1,000 + 250 = 1,250.00
@@ -185,7 +186,7 @@ SELECT * FROM statement WHERE period = '2025Q4' ORDER BY rep, v, kind;
 --      = 10,000 + 2,000 = 12,000.00 - 7,000.00 = 5,000.00
 -- mia: 243,000.01 + 140,000 = 383,000.01: 3,830.00 - 2,430.00 = 1,400.00
 -- vic: 121,500.005 + 70,000 = 191,500.005: 1,915.00 - 1,215.00 = 700.00
--- cy version 1: 0.00 again; version 2: 300,000: 12,000.00 - 0 = 12,000.00
+-- cy version 1: no line again; version 2: 300,000: 12,000.00 - 0 = 12,000.00
 SELECT * FROM summary WHERE period = '2025Q4' ORDER BY rep;
 -- cy: earned 12,000 >= draw 4,000: no top-up; recovers min(10,500, 12,000 - 4,000)
 --     = 8,000 (never below the draw): paid 4,000, owes 2,500
@@ -235,5 +236,5 @@ SELECT period, rep, plan, credited_to_date, quota_to_date, attainment_to_date, r
   FROM spm_payout.leaderboard WHERE period = '2025Q4' ORDER BY plan, rank, rep;
 -- rep plan: bob 220,000 / 200,000 = 1.1 first, ann 163,000.01 / 200,000 = 0.81500005
 -- manager plan (no quota): by credit to date, mia 383,000.01 then vic 191,500.005
--- closer: version 1 (50,000) and version 2 (300,000): version 2 first
+-- closer: only version 2 has a line in Q4 (300,000)
 RESET search_path;
