@@ -159,7 +159,7 @@ phase_tap() {
         done
     fi
     PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists spm_tap
-    createdb spm_tap && psql -X -q -d spm_tap -c 'CREATE EXTENSION pgtap; CREATE EXTENSION spm;' ||
+    createdb spm_tap && psql -X -q -d spm_tap -c 'CREATE EXTENSION pgtap; CREATE EXTENSION spm_payout CASCADE;' ||
         return 1
     for f in "${files[@]}"; do
         timed "pg_prove:$f" pg_prove -d spm_tap "$f" 2>&1 | tee -a "$VG_DIR/tap.log"
