@@ -233,6 +233,21 @@ END $$;
 COMMENT ON FUNCTION spm_payout_internal.check_column(regclass, name, text, regtype[]) IS
     'raises 42703 if a column does not exist, 42804 if its type is not one of types, 42501 if the acting role cannot read it';
 
+-- A column the runs fingerprint must have a type spm.fingerprint can hash
+-- (a default hash operator class): 42804 at registration, not at a run.
+CREATE FUNCTION spm_payout_internal.check_hashable(rel regclass, col name, what text, t regtype) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('SELECT spm.fingerprint(NULL::%s)', t);
+EXCEPTION WHEN undefined_function THEN
+    RAISE EXCEPTION USING ERRCODE = '42804',
+        MESSAGE = format('column %I of relation %s has type %s, which has no hash function', col, rel, t),
+        DETAIL = format('%s is fingerprinted by payout runs.', what),
+        HINT = 'Register a view that casts the column to text.';
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.check_hashable(regclass, name, text, regtype) IS
+    'raises 42804 if a column''s type has no hash function (runs fingerprint it)';
+
 -- A registered relation: not temporary (it would vanish, and could shadow
 -- another), of a kind that can be read, and readable by the registering role.
 CREATE FUNCTION spm_payout_internal.check_relation(rel regclass, what text) RETURNS void
@@ -268,8 +283,10 @@ BEGIN
     END IF;
     PERFORM spm_payout_internal.check_relation(NEW.relation, 'relation');
     IF TG_TABLE_NAME = 'source' THEN
-        PERFORM spm_payout_internal.check_column(NEW.relation, NEW.rep_column, 'rep_column');
-        PERFORM spm_payout_internal.check_column(NEW.relation, NEW.deal_column, 'deal_column');
+        PERFORM spm_payout_internal.check_hashable(NEW.relation, NEW.rep_column, 'rep_column',
+            spm_payout_internal.check_column(NEW.relation, NEW.rep_column, 'rep_column'));
+        PERFORM spm_payout_internal.check_hashable(NEW.relation, NEW.deal_column, 'deal_column',
+            spm_payout_internal.check_column(NEW.relation, NEW.deal_column, 'deal_column'));
         PERFORM spm_payout_internal.check_column(NEW.relation, NEW.amount_column, 'amount_column',
                                                  '{numeric,integer,bigint,smallint}');
         PERFORM spm_payout_internal.check_column(NEW.relation, NEW.date_column, 'date_column',
@@ -285,7 +302,8 @@ BEGIN
         END IF;
     ELSIF TG_TABLE_NAME = 'split_rule' THEN
         PERFORM spm_payout_internal.check_column(NEW.relation, NEW.deal_column, 'deal_column');
-        PERFORM spm_payout_internal.check_column(NEW.relation, NEW.rep_column, 'rep_column');
+        PERFORM spm_payout_internal.check_hashable(NEW.relation, NEW.rep_column, 'rep_column',
+            spm_payout_internal.check_column(NEW.relation, NEW.rep_column, 'rep_column'));
         PERFORM spm_payout_internal.check_column(NEW.relation, NEW.weight_column, 'weight_column',
                                                  '{numeric,integer,bigint,smallint}');
     ELSE
