@@ -17,7 +17,7 @@
 --   h. close_period refuses changed inputs (55000)
 --   i. a failed run names the source and the deal (23502)
 BEGIN;
-SELECT plan(98);
+SELECT plan(99);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -170,6 +170,11 @@ SELECT results_eq($$SELECT DISTINCT cur::text COLLATE "default", state, super FR
     'a: ... runs the view''s functions as the superuser (docs/security.md: never schedule runs as a superuser)');
 SET ROLE :"adm";
 UPDATE spm_payout.source SET relation = 'psec.sales' WHERE name = 'crm';
+-- the superuser's run left its work tables (they last until commit): the
+-- admin's run in the same transaction says so instead of "must be owner"
+SELECT throws_ok($$SELECT psec.run(psec.lbl(1))$$, '55000',
+    'a payout run by another role earlier in this transaction left pg_temp.spm_stage_deal',
+    'a: a second role''s run in the same transaction is refused plainly (55000)');
 
 -- ============================= b. relations the registering role cannot read
 SELECT throws_ok($$INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column)

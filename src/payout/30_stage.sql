@@ -7,6 +7,27 @@
 -- temporary tables of fixed shape (pg_temp.spm_stage_*), which the
 -- computation (store_run, part 4) checks and reads.
 
+-- Drops a run's work table left by an earlier run in this transaction
+-- (they last until commit).  One left by another role cannot be dropped:
+-- say so plainly instead of "must be owner".
+CREATE FUNCTION spm_payout_internal.drop_work_table(name text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rel regclass := to_regclass(format('pg_temp.%I', name));
+BEGIN
+    IF rel IS NULL THEN
+        RETURN;
+    END IF;
+    IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = rel), 'USAGE') THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('a payout run by another role earlier in this transaction left pg_temp.%I', name),
+            HINT = 'Run payouts as different roles in different transactions.';
+    END IF;
+    EXECUTE format('DROP TABLE %s', rel);
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.drop_work_table(text) IS
+    'internal: drops a temporary work table of an earlier run in this transaction (55000 if another role''s)';
+
 -- The date expression of a source column: a timestamptz is read in the
 -- source's time zone, never in the session's; the bounds are written so an
 -- index on the column can serve them.  Callers splice the bounds as ISO
@@ -320,9 +341,7 @@ DECLARE
     bad record;
 BEGIN
     PERFORM spm_payout_internal.check_registered();
-    IF to_regclass('pg_temp.spm_stage_deal') IS NOT NULL THEN
-        DROP TABLE pg_temp.spm_stage_deal, pg_temp.spm_stage_split, pg_temp.spm_stage_org;
-    END IF;
+    PERFORM spm_payout_internal.drop_work_table(t) FROM unnest(ARRAY['spm_stage_deal', 'spm_stage_split', 'spm_stage_org']) t;
     CREATE TEMP TABLE spm_stage_deal (row_id bigint, period_id integer, source_id integer, deal text,
                                       rep text, amount numeric, deal_date date) ON COMMIT DROP;
     CREATE TEMP TABLE spm_stage_split (source_id integer, deal text, rep text, weight numeric) ON COMMIT DROP;

@@ -86,9 +86,7 @@ DECLARE
     span daterange;
 BEGIN
     SELECT range_merge(range_agg(p.period)) INTO span FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
-    IF to_regclass('pg_temp.spm_chain') IS NOT NULL THEN
-        DROP TABLE pg_temp.spm_chain;
-    END IF;
+    PERFORM spm_payout_internal.drop_work_table('spm_chain');
     CREATE TEMP TABLE spm_chain ON COMMIT DROP AS
     WITH RECURSIVE up(rep, ancestor, depth, valid, path) AS (
         SELECT x.rep, x.rep, 0, '(,)'::daterange, ARRAY[x.rep]

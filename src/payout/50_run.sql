@@ -95,9 +95,7 @@ BEGIN
                            WHERE lower(k.period) < lower(p.period) AND k.status = 'closed'
                            ORDER BY lower(k.period) DESC LIMIT lookback);
         staged := spm_payout_internal.stage('{}');
-        IF pg_catalog.to_regclass('pg_temp.spm_stage_check') IS NOT NULL THEN
-            DROP TABLE pg_temp.spm_stage_check;
-        END IF;
+        PERFORM spm_payout_internal.drop_work_table('spm_stage_check');
         CREATE TEMP TABLE spm_stage_check (period_id integer, fingerprint text, changed boolean) ON COMMIT DROP;
         INSERT INTO pg_temp.spm_stage_check
         SELECT f.period_id, f.fingerprint,
