@@ -17,7 +17,7 @@
 --   h. close_period refuses changed inputs (55000)
 --   i. a failed run names the source and the deal (23502)
 BEGIN;
-SELECT plan(99);
+SELECT plan(100);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -257,6 +257,13 @@ CREATE TEMP TABLE spm_stage_org (rep text, manager text, valid daterange, extra 
 SELECT throws_ok(format($$SELECT spm_payout_internal.store_run(%s, now(), 0, 0)$$, psec.per(2)),
     '42809', NULL, 'c: store_run refuses a staged table with an extra column (42809)');
 DROP TABLE pg_temp.spm_stage_deal, pg_temp.spm_stage_split, pg_temp.spm_stage_org, pg_temp.spm_stage_check, pg_temp.spm_stage_check_src;
+-- open_credit called on its own (not through a run) blocks the close of the
+-- period until a complete run rewrites its credit
+SELECT throws_like($$DO $d$ BEGIN
+                       PERFORM spm_payout_internal.open_credit(psec.per(1));
+                       CALL spm_payout.close_period(psec.lbl(1));
+                     END $d$ $$, '%was opened for writing outside a complete run',
+    'a: a period whose credit was opened outside a complete run cannot be closed (55000)');
 RESET ROLE;
 -- attached by a superuser to a table outside the extension, the audit refuses it
 CREATE TEMP TABLE su_own (x int);

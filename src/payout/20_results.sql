@@ -57,6 +57,18 @@ CREATE TABLE spm_payout.credit_line (
 COMMENT ON TABLE spm_payout.credit_line IS
     'what was credited to whom, deal by deal, in the period it is booked in (one partition per period, written by the period''s latest run); rows with for_period_id <> period_id are late changes to a closed period, booked as differences';
 
+-- A period whose partition was opened for the caller's writes (open_credit)
+-- and not yet taken back by store_run: only ever inside a run, unless
+-- open_credit was called on its own; then the period cannot be closed
+-- until a complete run rewrites its credit.
+CREATE TABLE spm_payout.credit_open (
+    period_id  integer PRIMARY KEY,
+    opened_by  text NOT NULL,
+    opened_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE spm_payout.credit_open IS
+    'pay periods whose credit partition is open for a run''s writes (a row outside a run blocks the close until the period is run again)';
+
 -- What each computation of a period credited per rep and plan version, in
 -- full: the latest computation of a period (highest run_id) is what later
 -- periods of the plan year accumulate on.

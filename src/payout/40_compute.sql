@@ -301,6 +301,7 @@ BEGIN
         EXECUTE format('CREATE TABLE spm_payout.%I PARTITION OF spm_payout.credit_line FOR VALUES IN (%s)', part, pid);
     END IF;
     EXECUTE format('REVOKE INSERT ON spm_payout.%I FROM %I', part, spm_payout.acting_role());
+    DELETE FROM spm_payout.credit_open o WHERE o.period_id = pid;
     DELETE FROM spm_payout.period_credit pc WHERE pc.period_id = pid;
     DELETE FROM spm_payout.period_check pc WHERE pc.period_id = pid;
     DELETE FROM spm_payout.payout_line l WHERE l.period_id = pid;
@@ -511,6 +512,8 @@ BEGIN
         EXECUTE format('TRUNCATE spm_payout.%I', part);
     END IF;
     EXECUTE format('GRANT INSERT ON spm_payout.%I TO %I', part, spm_payout.acting_role());
+    INSERT INTO spm_payout.credit_open (period_id, opened_by) VALUES (pid, spm_payout.acting_role())
+    ON CONFLICT (period_id) DO UPDATE SET opened_by = EXCLUDED.opened_by, opened_at = EXCLUDED.opened_at;
     RETURN format('spm_payout.%I', part);
 END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.open_credit(integer) FROM PUBLIC;
@@ -545,6 +548,11 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '55000',
             MESSAGE = format('pay period %s has never been run', p.label),
             HINT = 'CALL spm_payout.run_payout(...) first: closing freezes the results of the last run.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM spm_payout.credit_open o WHERE o.period_id = pid) THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('the credit of pay period %s was opened for writing outside a complete run', p.label),
+            HINT = 'Run the period again, check the results, then close it.';
     END IF;
     IF last.input_fingerprint IS DISTINCT FROM fingerprint THEN
         RAISE EXCEPTION USING ERRCODE = '55000',

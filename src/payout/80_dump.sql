@@ -16,7 +16,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['setting', 'pay_period', 'source', 'split_rule', 'hierarchy_rule', 'plan',
                              'plan_version', 'assignment', 'quota', 'draw_agreement', 'adjustment', 'rep_login',
                              'audit_log', 'run', 'run_phase', 'period_credit', 'period_check', 'payout_line',
-                             'payout_summary'] LOOP
+                             'payout_summary', 'credit_open'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(format('spm_payout.%I', t)::regclass, '');
         FOR s IN SELECT pg_get_serial_sequence(format('spm_payout.%I', t), a.attname)
                    FROM pg_attribute a
