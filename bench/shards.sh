@@ -213,7 +213,7 @@ for r in $(seq 1 "$RUNS"); do
             STAGE[$t]=$(psql -X -qAt -d "$C" <<'SQL'
 SELECT coalesce(string_agg(n ->> 'Actual Rows', ' + ' ORDER BY n ->> 'Relations'), '—')
   FROM spm_payout.source s,
-       jsonb_path_query(explain_json(spm_payout_internal.source_sql(s, false, '2025-01-01', '2025-02-01')), 'strict $.**') n
+       jsonb_path_query(explain_json(spm_payout_internal.source_sql(s, '2025-01-01', '2025-02-01')), 'strict $.**') n
  WHERE jsonb_typeof(n) = 'object' AND n ->> 'Node Type' = 'Foreign Scan';
 SQL
 )

@@ -443,7 +443,7 @@ jan2=$(shard_count "$S2" "SELECT count(*) FROM deals WHERE close_date >= '2025-0
 # the staging query of the run, as the run builds it, with EXPLAIN ANALYZE
 got=$(qa "$C" <<'EOF'
 SELECT string_agg(actual_rows::text, ' ' ORDER BY relations)
-  FROM spm_payout.source s, LATERAL plan_nodes(spm_payout_internal.source_sql(s, false, '2025-01-01', '2025-02-01'), true)
+  FROM spm_payout.source s, LATERAL plan_nodes(spm_payout_internal.source_sql(s, '2025-01-01', '2025-02-01'), true)
  WHERE node = 'Foreign Scan' AND remote_sql LIKE '%close_date >= %';
 EOF
 )

@@ -77,34 +77,25 @@ END $$;
 COMMENT ON FUNCTION spm_payout_internal.check_registered() IS
     'internal: 42P01 if a registered relation was dropped';
 
--- SQL reading one source (with its split rows, if any) over [lo, hi):
--- source_id, deal, rep, amount, deal_date, split_rep, split_weight.
-CREATE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, with_splits boolean, range_lo date, range_hi date)
+-- SQL reading one source over [lo, hi): source_id, deal, rep, amount,
+-- deal_date.
+CREATE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, range_lo date, range_hi date)
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     d  record;
-    sp spm_payout.split_rule;
 BEGIN
     d := spm_payout_internal.date_expr(s, 's');
-    SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
     RETURN format('SELECT %s AS source_id, (s.%I)::text AS deal, (s.%I)::text AS rep, (s.%I)::numeric AS amount,
-                          %s AS deal_date, %s
-                     FROM %s s %s
+                          %s AS deal_date
+                     FROM %s s
                     WHERE %s AND %s %s',
-                  s.source_id, s.deal_column, s.rep_column, s.amount_column, d.expr,
-                  CASE WHEN with_splits AND sp.source_id IS NOT NULL
-                       THEN format('(t.%I)::text AS split_rep, (t.%I)::numeric AS split_weight', sp.rep_column, sp.weight_column)
-                       ELSE 'NULL::text AS split_rep, NULL::numeric AS split_weight' END,
-                  s.relation,
-                  CASE WHEN with_splits AND sp.source_id IS NOT NULL
-                       THEN format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text', sp.relation, sp.deal_column, s.deal_column)
-                       ELSE '' END,
+                  s.source_id, s.deal_column, s.rep_column, s.amount_column, d.expr, s.relation,
                   format(d.lo, to_char(range_lo, 'YYYY-MM-DD')), format(d.hi, to_char(range_hi, 'YYYY-MM-DD')),
                   CASE WHEN s.filter_column IS NULL THEN ''
                        ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END);
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, boolean, date, date) IS
-    'internal: the SELECT reading one registered source (and its split rows) over a date range';
+COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, date, date) IS
+    'internal: the SELECT reading one registered source over a date range';
 
 -- The fingerprint of each period's inputs, one text per period: its source
 -- rows with their split rows, the hierarchy rows, assignments and plan
@@ -123,52 +114,43 @@ DECLARE
     s      spm_payout.source;
     sp     spm_payout.split_rule;
     de     record;
-    scan   integer[];
     bounds date[];
     ids    integer[];
     js     jsonb[] := '{}';
     j      jsonb;
-    k      jsonb;
 BEGIN
     IF cardinality(periods) IS NULL OR cardinality(periods) = 0 THEN
         RETURN;
     END IF;
-    scan := periods;
-    IF cardinality(scan) > 0 THEN
-        -- bucket bounds: every start and end; a bucket between two periods maps to NULL
-        SELECT array_agg(b ORDER BY b) INTO bounds
-          FROM (SELECT lower(p.period) AS b FROM spm_payout.pay_period p WHERE p.period_id = ANY (scan)
-                UNION SELECT upper(p.period) FROM spm_payout.pay_period p WHERE p.period_id = ANY (scan)) x;
-        SELECT array_agg((SELECT p.period_id FROM spm_payout.pay_period p
-                           WHERE p.period_id = ANY (scan) AND lower(p.period) = bounds[i]) ORDER BY i)
-          INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
-    END IF;
+    -- bucket bounds: every start and end; a bucket between two periods maps to NULL
+    SELECT array_agg(b ORDER BY b) INTO bounds
+      FROM (SELECT lower(p.period) AS b FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods)
+            UNION SELECT upper(p.period) FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods)) x;
+    SELECT array_agg((SELECT p.period_id FROM spm_payout.pay_period p
+                       WHERE p.period_id = ANY (periods) AND lower(p.period) = bounds[i]) ORDER BY i)
+      INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
     FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
         de := spm_payout_internal.date_expr(s, 's');
         SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
-        j := '{}';
-        IF cardinality(scan) > 0 THEN
-            EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
-                              SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
-                                     spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
-                                FROM %6$s s %7$s
-                               WHERE %8$s AND %9$s %10$s
-                               GROUP BY 1) x WHERE x.pid IS NOT NULL',
-                           de.expr, s.deal_column, s.rep_column, s.amount_column,
-                           CASE WHEN sp.source_id IS NULL THEN ''
-                                ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
-                           s.relation,
-                           CASE WHEN sp.source_id IS NULL THEN ''
-                                ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
-                                            sp.relation, sp.deal_column, s.deal_column) END,
-                           format(de.lo, to_char(bounds[1], 'YYYY-MM-DD')),
-                           format(de.hi, to_char(bounds[cardinality(bounds)], 'YYYY-MM-DD')),
-                           CASE WHEN s.filter_column IS NULL THEN ''
-                                ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
-               INTO k USING ids, bounds;
-            j := j || coalesce(k, '{}');
-        END IF;
-        js := js || j;
+        EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
+                          SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
+                                 spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
+                            FROM %6$s s %7$s
+                           WHERE %8$s AND %9$s %10$s
+                           GROUP BY 1) x WHERE x.pid IS NOT NULL',
+                       de.expr, s.deal_column, s.rep_column, s.amount_column,
+                       CASE WHEN sp.source_id IS NULL THEN ''
+                            ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
+                       s.relation,
+                       CASE WHEN sp.source_id IS NULL THEN ''
+                            ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
+                                        sp.relation, sp.deal_column, s.deal_column) END,
+                       format(de.lo, to_char(bounds[1], 'YYYY-MM-DD')),
+                       format(de.hi, to_char(bounds[cardinality(bounds)], 'YYYY-MM-DD')),
+                       CASE WHEN s.filter_column IS NULL THEN ''
+                            ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
+           INTO j USING ids, bounds;
+        js := js || coalesce(j, '{}');
     END LOOP;
     RETURN QUERY
     SELECT p.period_id, concat_ws('|',
@@ -203,7 +185,7 @@ RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     sp   spm_payout.split_rule;
     base text;
-    src  text := spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period));
+    src  text := spm_payout_internal.source_sql(s, lower(p.period), upper(p.period));
 BEGIN
     SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
     IF NOT FOUND THEN
@@ -259,7 +241,7 @@ BEGIN
         EXCEPTION WHEN not_null_violation THEN
             EXECUTE format('SELECT x.deal, CASE WHEN x.rep IS NULL THEN ''rep'' ELSE ''amount'' END AS col
                               FROM (%s) x WHERE x.rep IS NULL OR x.amount IS NULL LIMIT 1',
-                           spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period))) INTO bad;
+                           spm_payout_internal.source_sql(s, lower(p.period), upper(p.period))) INTO bad;
             RAISE EXCEPTION USING ERRCODE = '23502',
                 MESSAGE = format('source %s: deal %s has a NULL %s', s.name, coalesce(bad.deal, 'NULL'), coalesce(bad.col, 'rep')),
                 HINT = 'Fix the row, or filter it out of the source (filter_column).';
@@ -293,7 +275,7 @@ BEGIN
             EXECUTE format('INSERT INTO pg_temp.spm_stage_deal (row_id, period_id, source_id, deal, rep, amount, deal_date)
                             SELECT %s, %s, x.source_id, x.deal, x.rep, x.amount, x.deal_date FROM (%s) x',
                            CASE WHEN sp.source_id IS NULL THEN 'NULL::bigint' ELSE format('%s + row_number() OVER ()', n) END,
-                           p.period_id, spm_payout_internal.source_sql(s, false, lower(p.period), upper(p.period)));
+                           p.period_id, spm_payout_internal.source_sql(s, lower(p.period), upper(p.period)));
             GET DIAGNOSTICS k = ROW_COUNT;
             n := n + k;
         END LOOP;
@@ -333,8 +315,9 @@ END $$;
 COMMENT ON FUNCTION spm_payout_internal.stage_more(integer[]) IS
     'internal: appends the source rows of some pay periods and their split rows to the stage, with the caller''s rights';
 
--- Creates the stage: the hierarchy, then the source rows of some periods.
-CREATE FUNCTION spm_payout_internal.stage(periods integer[]) RETURNS bigint
+-- Creates the (empty) stage tables and reads the hierarchy into
+-- pg_temp.spm_stage_org, checked; stage_more adds source rows.
+CREATE FUNCTION spm_payout_internal.stage() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     h   spm_payout.hierarchy_rule;
@@ -368,10 +351,6 @@ BEGIN
                 HINT = 'A rep has one manager on any date; end one range where the next begins.';
         END IF;
     END IF;
-    IF cardinality(periods) > 0 THEN
-        RETURN spm_payout_internal.stage_more(periods);
-    END IF;
-    RETURN 0;
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.stage(integer[]) IS
-    'internal: creates the stage (temporary tables) with the hierarchy and the source rows of some pay periods, with the caller''s rights';
+COMMENT ON FUNCTION spm_payout_internal.stage() IS
+    'internal: creates the stage (temporary tables) and reads the hierarchy into it, with the caller''s rights';

@@ -153,8 +153,9 @@ COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
 
 -- What a computation of a period records per rep and plan version: its
 -- credit and its quota parts.  credits: the period's partition of
--- credit_line, or pg_temp.spm_recalc (a recomputed closed period).
-CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text)
+-- credit_line (its column for_period_id), or pg_temp.spm_recalc (a
+-- recomputed closed period, column period_id).
+CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text, period_column name)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- totals first, into a temporary table: CREATE TABLE AS may scan in
@@ -165,7 +166,7 @@ BEGIN
     EXECUTE format('CREATE TEMP TABLE spm_totals ON COMMIT DROP AS
                     SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
                       FROM %s x WHERE x.%I = %s GROUP BY 1, 2',
-                   credits, CASE WHEN credits LIKE 'spm_payout.%' THEN 'for_period_id' ELSE 'period_id' END, for_pid);
+                   credits, period_column, for_pid);
     INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals,
                                           quota, target, assigned, no_quota)
     SELECT run, pid, for_pid, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
@@ -174,7 +175,7 @@ BEGIN
       FROM pg_temp.spm_totals c
       FULL JOIN spm_payout_internal.period_parts(for_pid) q ON q.rep = c.rep AND q.version_id = c.version_id;
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text) IS
+COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text, name) IS
     'internal: records the credit and quota parts per rep and plan version of one computation of a period';
 
 -- Earnings to date of every (rep, plan version) in the plan year that
@@ -306,7 +307,7 @@ BEGIN
     DELETE FROM spm_payout.period_check pc WHERE pc.period_id = pid;
     DELETE FROM spm_payout.payout_line l WHERE l.period_id = pid;
     DELETE FROM spm_payout.payout_summary s WHERE s.period_id = pid;
-    PERFORM spm_payout_internal.record_period(run, pid, pid, format('spm_payout.%I', part));
+    PERFORM spm_payout_internal.record_period(run, pid, pid, format('spm_payout.%I', part), 'for_period_id');
     SELECT sum(pc.deals) INTO n FROM spm_payout.period_credit pc WHERE pc.period_id = pid AND pc.for_period_id = pid;
     -- an amount that is not a number shows in the totals (no check per row)
     SELECT pc.rep INTO bad FROM spm_payout.period_credit pc
@@ -325,7 +326,7 @@ BEGIN
         IF to_regclass('pg_temp.spm_recalc') IS NOT NULL THEN DROP TABLE pg_temp.spm_recalc; END IF;
         EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
                        spm_payout_internal.credit_sql(chg, h.override_rates, splits));
-        PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc') FROM unnest(chg) j;
+        PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc', 'period_id') FROM unnest(chg) j;
         EXECUTE format($q$
             INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
                                        via, rep, deal, from_rep, amount)

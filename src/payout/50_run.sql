@@ -94,7 +94,8 @@ BEGIN
         examined := ARRAY(SELECT k.period_id FROM spm_payout.pay_period k
                            WHERE lower(k.period) < lower(p.period) AND k.status = 'closed'
                            ORDER BY lower(k.period) DESC LIMIT lookback);
-        staged := spm_payout_internal.stage('{}');
+        PERFORM spm_payout_internal.stage();
+        staged := 0;
         PERFORM spm_payout_internal.drop_work_table('spm_stage_check');
         CREATE TEMP TABLE spm_stage_check (period_id integer, fingerprint text, changed boolean) ON COMMIT DROP;
         INSERT INTO pg_temp.spm_stage_check
@@ -156,7 +157,7 @@ BEGIN
     p := spm_payout.find_period(period);
     -- wait for writers of the period's quotas and adjustments, then look again
     PERFORM 1 FROM spm_payout.pay_period pp WHERE pp.period_id = p.period_id FOR UPDATE;
-    PERFORM spm_payout_internal.stage('{}');
+    PERFORM spm_payout_internal.stage();
     SELECT f.fingerprint INTO fp FROM spm_payout_internal.fingerprints(ARRAY[p.period_id]) f;
     PERFORM spm_payout_internal.mark_closed(p.period_id, fp);
 END $$;
