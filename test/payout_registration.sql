@@ -1,9 +1,9 @@
--- pgTAP: what spm_payout accepts when a sales table is registered.  Runs
+-- pgTAP: what spm_payout accepts as arguments and registrations.  Runs
 -- fingerprint the rep and deal columns of every source (and the rep of a
 -- split table), so their types must have a hash function: refused at
 -- registration (42804), not at the first run.
 BEGIN;
-SELECT plan(6);
+SELECT plan(13);
 SET client_min_messages = warning;
 
 CREATE SCHEMA preg;
@@ -31,6 +31,22 @@ SELECT lives_ok($$INSERT INTO spm_payout.split_rule (source_id, relation, deal_c
     'a text rep column of a split table is accepted');
 SELECT throws_ok($$UPDATE spm_payout.source SET time_zone = 'Mars/Olympus' WHERE name = 'uuid deals'$$,
     '22023', 'time zone ''Mars/Olympus'' is not known', 'an unknown time zone is refused (22023)');
+
+-- the functions a user calls with a period
+SELECT throws_ok($$SELECT * FROM spm_payout.add_pay_periods('2031-01-01', '2031-02-01', 'week')$$,
+    '22023', 'unknown grain "week"', 'add_pay_periods: an unknown grain (22023)');
+SELECT throws_ok($$SELECT * FROM spm_payout.add_pay_periods('2031-01-01', '2031-02-01', 'month', 13)$$,
+    '22023', 'fiscal_start_month must be between 1 and 12: 13', 'add_pay_periods: a month out of range (22023)');
+SELECT is((SELECT count(*)::int FROM spm_payout.add_pay_periods(NULL, '2031-02-01')), 0,
+    'add_pay_periods: a NULL bound adds nothing');
+SELECT is((SELECT count(*)::int FROM spm_payout.add_pay_periods('2031-01-01', '2031-03-31', 'month')), 3,
+    'add_pay_periods: January to March 2031 are three months');
+SELECT throws_ok($$SELECT * FROM spm_payout.add_pay_periods('2031-03-01', '2031-03-31', 'month')$$,
+    '23505', NULL, 'add_pay_periods: a period that exists already is refused (its label is unique)');
+SELECT throws_ok($$SELECT spm_payout.find_period('nope')$$,
+    '22023', 'no pay period is labelled ''nope''', 'find_period: an unknown label (22023)');
+SELECT throws_ok($$CALL spm_payout.run_payout('nope')$$,
+    '22023', 'no pay period is labelled ''nope''', 'run_payout: an unknown label (22023)');
 
 SELECT * FROM finish();
 ROLLBACK;
