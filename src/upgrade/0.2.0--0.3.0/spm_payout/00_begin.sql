@@ -1,0 +1,1 @@
+-- spm_payout 0.2.0 -> 0.3.0 (CHANGELOG.md, 0.3.0).
