@@ -1,5 +1,6 @@
 -- spm_payout, part 3: reading the user's tables (docs/payout.md, "How a run
 -- reads your tables").
+-- Only CREATE OR REPLACE statements: included whole in upgrade scripts.
 --
 -- Everything here runs with the rights of the role that calls the run
 -- (SECURITY INVOKER): a run never reads a table, or calls a function of a
@@ -10,7 +11,7 @@
 -- Drops a run's work table left by an earlier run in this transaction
 -- (they last until commit).  One left by another role cannot be dropped:
 -- say so plainly instead of "must be owner".
-CREATE FUNCTION spm_payout_internal.drop_work_table(name text) RETURNS void
+CREATE OR REPLACE FUNCTION spm_payout_internal.drop_work_table(name text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rel regclass := to_regclass(format('pg_temp.%I', name));
@@ -32,7 +33,7 @@ COMMENT ON FUNCTION spm_payout_internal.drop_work_table(text) IS
 -- source's time zone, never in the session's; the bounds are written so an
 -- index on the column can serve them.  Callers splice the bounds as ISO
 -- text (to_char(d, 'YYYY-MM-DD')), which every DateStyle reads back alike.
-CREATE FUNCTION spm_payout_internal.date_expr(s spm_payout.source, alias text, OUT expr text, OUT lo text, OUT hi text)
+CREATE OR REPLACE FUNCTION spm_payout_internal.date_expr(s spm_payout.source, alias text, OUT expr text, OUT lo text, OUT hi text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t regtype;
@@ -58,7 +59,7 @@ COMMENT ON FUNCTION spm_payout_internal.date_expr(spm_payout.source, text) IS
 
 -- Every registered relation still exists (a table may be dropped after it
 -- was registered).
-CREATE FUNCTION spm_payout_internal.check_registered() RETURNS void
+CREATE OR REPLACE FUNCTION spm_payout_internal.check_registered() RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s record;
@@ -79,7 +80,7 @@ COMMENT ON FUNCTION spm_payout_internal.check_registered() IS
 
 -- SQL reading one source over [lo, hi): source_id, deal, rep, amount,
 -- deal_date.
-CREATE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, range_lo date, range_hi date)
+CREATE OR REPLACE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, range_lo date, range_hi date)
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     d  record;
@@ -107,7 +108,7 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, date, date
 -- (DateStyle and TimeZone change nothing; the date is taken in the source's
 -- time zone), with one scan per source over all the periods at once (an
 -- aggregate PostgreSQL may run in parallel).
-CREATE FUNCTION spm_payout_internal.fingerprints(periods integer[])
+CREATE OR REPLACE FUNCTION spm_payout_internal.fingerprints(periods integer[])
 RETURNS TABLE (period_id integer, fingerprint text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -180,7 +181,7 @@ COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
 -- the registered tables with the caller's rights: direct or split credit
 -- per rep, rolled up along pg_temp.spm_chain (build_chains), with the plan
 -- version of the credited person (docs/payout.md, "Rules").
-CREATE FUNCTION spm_payout_internal.source_credit_sql(s spm_payout.source, p spm_payout.pay_period, rates numeric[])
+CREATE OR REPLACE FUNCTION spm_payout_internal.source_credit_sql(s spm_payout.source, p spm_payout.pay_period, rates numeric[])
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     sp   spm_payout.split_rule;
@@ -221,7 +222,7 @@ COMMENT ON FUNCTION spm_payout_internal.source_credit_sql(spm_payout.source, spm
 -- Writes the deal-level credit of a pay period into its partition (opened
 -- by open_credit), source by source, with the caller's rights.  A NULL rep
 -- or amount is reported naming the source and the deal.
-CREATE FUNCTION spm_payout_internal.write_credits(p spm_payout.pay_period, part text) RETURNS bigint
+CREATE OR REPLACE FUNCTION spm_payout_internal.write_credits(p spm_payout.pay_period, part text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s     spm_payout.source;
@@ -255,7 +256,7 @@ COMMENT ON FUNCTION spm_payout_internal.write_credits(spm_payout.pay_period, tex
 -- Appends the source rows of some periods and their split rows to
 -- pg_temp.spm_stage_deal / _split.  Rows with a NULL rep or amount, or an
 -- infinite amount, are refused naming the source and the deal.
-CREATE FUNCTION spm_payout_internal.stage_more(periods integer[]) RETURNS bigint
+CREATE OR REPLACE FUNCTION spm_payout_internal.stage_more(periods integer[]) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s   spm_payout.source;
@@ -317,7 +318,7 @@ COMMENT ON FUNCTION spm_payout_internal.stage_more(integer[]) IS
 
 -- Creates the (empty) stage tables and reads the hierarchy into
 -- pg_temp.spm_stage_org, checked; stage_more adds source rows.
-CREATE FUNCTION spm_payout_internal.stage() RETURNS void
+CREATE OR REPLACE FUNCTION spm_payout_internal.stage() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     h   spm_payout.hierarchy_rule;

@@ -1,4 +1,5 @@
 -- spm_payout, part 4: the computation (docs/payout.md, "How a run computes").
+-- Only CREATE OR REPLACE statements: included whole in upgrade scripts.
 --
 -- store_run runs as the extension owner (SECURITY DEFINER) because it
 -- writes the result tables, which no other role may write.  It reads only
@@ -8,7 +9,7 @@
 -- code of the caller's as the owner).  Everything is set-based: no per-row
 -- trigger, no per-row PL/pgSQL, no foreign-key check on result rows.
 
-CREATE FUNCTION spm_payout_internal.check_stage() RETURNS void
+CREATE OR REPLACE FUNCTION spm_payout_internal.check_stage() RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t     record;
@@ -43,7 +44,7 @@ COMMENT ON FUNCTION spm_payout_internal.check_stage() IS
 -- matched to the plan version the credited person's assignment gives on
 -- the deal date.  One hash join of the deals with pg_temp.spm_chain
 -- (build_chains) does the roll-up and the plan lookup at once.
-CREATE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[], with_splits boolean) RETURNS text
+CREATE OR REPLACE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[], with_splits boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT format($q$
         SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id, d.source_id, d.deal, d.deal_date,
@@ -78,7 +79,7 @@ COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean
 -- (assignment range * version range; version NULL where none applies),
 -- kept where they meet the staged periods.  A few rows per person, whatever
 -- the number of deals.
-CREATE FUNCTION spm_payout_internal.build_chains(periods integer[]) RETURNS bigint
+CREATE OR REPLACE FUNCTION spm_payout_internal.build_chains(periods integer[]) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n    bigint;
@@ -134,7 +135,7 @@ COMMENT ON FUNCTION spm_payout_internal.build_chains(integer[]) IS
 -- prorated (spm.prorate) to the days the rep is on the version: assignment
 -- range * version range * period.  no_quota: a quota or attainment version
 -- the rep is on without a quota for the period.
-CREATE FUNCTION spm_payout_internal.period_parts(pid integer)
+CREATE OR REPLACE FUNCTION spm_payout_internal.period_parts(pid integer)
 RETURNS TABLE (rep text, version_id integer, quota numeric, target numeric, no_quota boolean)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT a.rep, v.version_id,
@@ -155,7 +156,7 @@ COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
 -- credit and its quota parts.  credits: the period's partition of
 -- credit_line (its column for_period_id), or pg_temp.spm_recalc (a
 -- recomputed closed period, column period_id).
-CREATE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text, period_column name)
+CREATE OR REPLACE FUNCTION spm_payout_internal.record_period(run bigint, pid integer, for_pid integer, credits text, period_column name)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- totals first, into a temporary table: CREATE TABLE AS may scan in
@@ -184,7 +185,7 @@ COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, 
 -- target incentive to date, and earned to date = E(credit to date), odd for
 -- negative credit (docs/payout.md, "The cumulative rule"); plus what the
 -- other periods' commission lines paid.
-CREATE FUNCTION spm_payout_internal.earnings(this_period integer, year_of date, up_to date)
+CREATE OR REPLACE FUNCTION spm_payout_internal.earnings(this_period integer, year_of date, up_to date)
 RETURNS TABLE (rep text, version_id integer, plan_id integer, year_range daterange, credited numeric,
                credited_to_date numeric, quota_to_date numeric, target_to_date numeric, no_quota boolean,
                active boolean, attainment_to_date numeric, earned_to_date numeric, paid_before numeric)
@@ -246,7 +247,7 @@ COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
     'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
 
 -- A phase of the run: a NOTICE and a row of spm_payout.run_phase.
-CREATE FUNCTION spm_payout_internal.log_phase(run bigint, phase text, nrows bigint, started timestamptz)
+CREATE OR REPLACE FUNCTION spm_payout_internal.log_phase(run bigint, phase text, nrows bigint, started timestamptz)
 RETURNS timestamptz LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ms numeric := round(extract(epoch FROM clock_timestamp() - started) * 1000, 1);
@@ -261,7 +262,7 @@ COMMENT ON FUNCTION spm_payout_internal.log_phase(bigint, text, bigint, timestam
 
 -- The run proper: credits, closed periods, lines, draws; replaces the
 -- period's results.  Called by spm_payout.run_payout after staging.
-CREATE FUNCTION spm_payout_internal.store_run(pid integer, started timestamptz, staged bigint, stage_ms numeric)
+CREATE OR REPLACE FUNCTION spm_payout_internal.store_run(pid integer, started timestamptz, staged bigint, stage_ms numeric)
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p        spm_payout.pay_period;
@@ -497,7 +498,7 @@ COMMENT ON FUNCTION spm_payout_internal.store_run(integer, timestamptz, bigint, 
 -- session ever sees the grant).  The run writes the deal-level credit
 -- reading the registered tables with the caller's rights, straight into the
 -- results: no copy of the deals.
-CREATE FUNCTION spm_payout_internal.open_credit(pid integer) RETURNS text
+CREATE OR REPLACE FUNCTION spm_payout_internal.open_credit(pid integer) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p    spm_payout.pay_period;
@@ -522,7 +523,7 @@ COMMENT ON FUNCTION spm_payout_internal.open_credit(integer) IS
     'internal: empties the pay period''s partition of credit_line and lets the calling role insert into it until store_run (same transaction)';
 
 -- A failed run leaves a row in spm_payout.run (status failed).
-CREATE FUNCTION spm_payout_internal.record_failure(pid integer, started timestamptz, phase text, state text, message text)
+CREATE OR REPLACE FUNCTION spm_payout_internal.record_failure(pid integer, started timestamptz, phase text, state text, message text)
 RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO spm_payout.run (period_id, status, run_by, started_at, finished_at, failed_phase, error_sqlstate, error_message)
     VALUES (pid, 'failed', spm_payout.acting_role(), started, clock_timestamp(), phase, state, message)
@@ -533,7 +534,7 @@ COMMENT ON FUNCTION spm_payout_internal.record_failure(integer, timestamptz, tex
     'internal: records a failed run (period, phase, SQLSTATE, message)';
 
 -- Closing: only if the period's inputs are what its last run computed.
-CREATE FUNCTION spm_payout_internal.mark_closed(pid integer, fingerprint text) RETURNS void
+CREATE OR REPLACE FUNCTION spm_payout_internal.mark_closed(pid integer, fingerprint text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p    spm_payout.pay_period;

@@ -1,7 +1,8 @@
 -- spm_payout, part 5: the procedures a DBA schedules (docs/payout.md, "Runs").
+-- Only CREATE OR REPLACE statements: included whole in upgrade scripts.
 
 -- The pay period a run or a close addresses: a label, or a date inside it.
-CREATE FUNCTION spm_payout.find_period(period text) RETURNS spm_payout.pay_period
+CREATE OR REPLACE FUNCTION spm_payout.find_period(period text) RETURNS spm_payout.pay_period
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p spm_payout.pay_period;
@@ -44,7 +45,7 @@ COMMENT ON FUNCTION spm_payout.find_period(text) IS
 -- top-level statement (CALL from psql or pg_cron), then raised again.
 -- (No SET clause: a procedure with one cannot COMMIT.  Every name is
 -- qualified; pg_catalog is searched first.)
-CREATE PROCEDURE spm_payout.run_payout(period text DEFAULT NULL, INOUT run_id bigint DEFAULT NULL)
+CREATE OR REPLACE PROCEDURE spm_payout.run_payout(period text DEFAULT NULL, INOUT run_id bigint DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 DECLARE
     p         spm_payout.pay_period;
@@ -141,7 +142,7 @@ END $$;
 COMMENT ON PROCEDURE spm_payout.run_payout(text, bigint) IS
     'computes a pay period (a label or a date inside it; NULL: today) and replaces its results; refuses closed periods; one run at a time (55P03); failures are logged in spm_payout.run';
 
-CREATE PROCEDURE spm_payout.close_period(period text)
+CREATE OR REPLACE PROCEDURE spm_payout.close_period(period text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p  spm_payout.pay_period;
@@ -165,7 +166,7 @@ COMMENT ON PROCEDURE spm_payout.close_period(text) IS
     'closes a pay period if its inputs are unchanged since its last run (55000 otherwise): its results are frozen; later changes are paid in later periods';
 
 -- Pay periods of a fiscal calendar from spm.fiscal_period.
-CREATE FUNCTION spm_payout.add_pay_periods(first_day date, last_day date, grain text DEFAULT 'month',
+CREATE OR REPLACE FUNCTION spm_payout.add_pay_periods(first_day date, last_day date, grain text DEFAULT 'month',
                                            fiscal_start_month integer DEFAULT 1)
 RETURNS SETOF spm_payout.pay_period LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO spm_payout.pay_period (label, period)

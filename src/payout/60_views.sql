@@ -1,11 +1,12 @@
 -- spm_payout, part 6: flat views for BI tools (docs/bi.md).
+-- Only CREATE OR REPLACE statements: included whole in upgrade scripts.
 --
 -- Plain, typed columns with stable names: no composites, arrays, intervals
 -- or jsonb (the adjustment cause is given as text), so every column maps to
 -- a standard JDBC/ODBC type.  security_invoker: the row-level security of
 -- the result tables applies to whoever reads them.
 
-CREATE VIEW spm_payout.payout_statement WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.payout_statement WITH (security_invoker = true) AS
 SELECT p.label                 AS period,
        lower(p.period)         AS period_start,
        upper(p.period) - 1     AS period_end,
@@ -35,14 +36,14 @@ SELECT p.label                 AS period,
 COMMENT ON VIEW spm_payout.payout_statement IS
     'statement lines: commission per plan version (to date and this period), prior-year corrections and manual adjustments';
 
-CREATE VIEW spm_payout.payout_summary_view WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.payout_summary_view WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, upper(p.period) - 1 AS period_end,
        p.status AS period_status, s.rep, s.earned, s.draw, s.draw_kind, s.draw_paid,
        s.recovered, s.forgiven, s.balance, s.payout, s.run_id
   FROM spm_payout.payout_summary s JOIN spm_payout.pay_period p USING (period_id);
 COMMENT ON VIEW spm_payout.payout_summary_view IS 'per rep and period: earned, draw paid, recovered, forgiven, balance and payout';
 
-CREATE VIEW spm_payout.credit_statement WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.credit_statement WITH (security_invoker = true) AS
 SELECT p.label AS period, f.label AS for_period, c.rep, pl.name AS plan, v.version AS plan_version,
        s.name AS source, c.deal, c.deal_date, c.via, c.from_rep, c.depth::integer AS depth, c.amount
   FROM spm_payout.credit_line c
@@ -54,7 +55,7 @@ SELECT p.label AS period, f.label AS for_period, c.rep, pl.name AS plan, v.versi
 COMMENT ON VIEW spm_payout.credit_statement IS
     'deal-level credit: what each deal credited to whom (direct, split or roll-up), in the period it was booked; for_period <> period marks a late change';
 
-CREATE VIEW spm_payout.attainment_by_rep WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.attainment_by_rep WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, l.rep, pl.name AS plan, v.version AS plan_version,
        l.credited, l.credited_to_date, l.quota_to_date, l.attainment_to_date
   FROM spm_payout.payout_line l
@@ -65,20 +66,20 @@ SELECT p.label AS period, lower(p.period) AS period_start, l.rep, pl.name AS pla
 COMMENT ON VIEW spm_payout.attainment_by_rep IS
     'credit this period and to date, quota and attainment to date per rep, plan version and period (as computed by the last run)';
 
-CREATE VIEW spm_payout.draw_balance WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.draw_balance WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, s.rep, s.draw_kind, s.draw,
        s.draw_paid, s.recovered, s.forgiven, s.balance
   FROM spm_payout.payout_summary s JOIN spm_payout.pay_period p USING (period_id);
 COMMENT ON VIEW spm_payout.draw_balance IS 'draw ledger per rep and period: what the rep owes after each period';
 
-CREATE VIEW spm_payout.leaderboard WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.leaderboard WITH (security_invoker = true) AS
 SELECT a.period, a.period_start, a.plan, a.rep, a.credited_to_date, a.quota_to_date, a.attainment_to_date,
        rank() OVER (PARTITION BY a.period, a.plan
                     ORDER BY a.attainment_to_date DESC NULLS LAST, a.credited_to_date DESC)::integer AS rank
   FROM spm_payout.attainment_by_rep a;
 COMMENT ON VIEW spm_payout.leaderboard IS 'reps ranked by attainment to date within each period and plan';
 
-CREATE VIEW spm_payout.run_log WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.run_log WITH (security_invoker = true) AS
 SELECT r.run_id, p.label AS period, r.status, r.run_by, r.started_at, r.finished_at,
        round(extract(epoch FROM r.finished_at - r.started_at), 3) AS duration_seconds,
        r.credit_rows, r.lines, r.reps,
@@ -89,7 +90,7 @@ SELECT r.run_id, p.label AS period, r.status, r.run_by, r.started_at, r.finished
 COMMENT ON VIEW spm_payout.run_log IS
     'every run, succeeded or failed: who, when, period, duration in seconds, row counts, closed periods examined and changed, error';
 
-CREATE VIEW spm_payout.run_phase_log WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW spm_payout.run_phase_log WITH (security_invoker = true) AS
 SELECT ph.run_id, p.label AS period, ph.step, ph.phase, ph.rows, ph.ms
   FROM spm_payout.run_phase ph JOIN spm_payout.run r USING (run_id) JOIN spm_payout.pay_period p USING (period_id);
 COMMENT ON VIEW spm_payout.run_phase_log IS 'each phase of each run with its row count and milliseconds';
