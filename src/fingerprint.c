@@ -30,6 +30,7 @@ PG_FUNCTION_INFO_V1(spm_fingerprint_combine);
 PG_FUNCTION_INFO_V1(spm_fingerprint_final);
 PG_FUNCTION_INFO_V1(spm_fingerprint_serialize);
 PG_FUNCTION_INFO_V1(spm_fingerprint_deserialize);
+PG_FUNCTION_INFO_V1(spm_fingerprint_merge_trans);
 
 typedef struct FingerprintState
 {
@@ -259,4 +260,68 @@ spm_fingerprint_deserialize(PG_FUNCTION_ARGS)
 	st = palloc(sizeof(FingerprintState));
 	memcpy(st, VARDATA_ANY(in), sizeof(FingerprintState));
 	PG_RETURN_POINTER(st);
+}
+
+/* the value of one hex digit, or -1 */
+static inline int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * spm.fingerprint_merge(text): adds fingerprints of disjoint row sets into
+ * the fingerprint of their union.  Why: the text form holds the whole state
+ * (both sums and the row count), so fingerprints computed per group (per
+ * rep, on the shard that owns the rep's rows) add up to exactly the
+ * fingerprint of all the rows, and only one row per group has to travel
+ * (docs/sharding.md, "Payout runs").  NULL inputs are skipped; anything
+ * that is not 32 lower-case hex digits, a slash and a row count is refused.
+ */
+Datum
+spm_fingerprint_merge_trans(PG_FUNCTION_ARGS)
+{
+	FingerprintState *st = state_of(fcinfo, 0);
+	text	   *t;
+	const char *p;
+	int			len;
+	uint64		sums[2] = {0, 0};
+	uint64		rows = 0;
+	int			i;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+	t = PG_GETARG_TEXT_PP(1);
+	p = VARDATA_ANY(t);
+	len = VARSIZE_ANY_EXHDR(t);
+	if (len < 34 || len > 33 + 20 || p[32] != '/')
+		goto malformed;
+	for (i = 0; i < 32; i++)
+	{
+		int			v = hex_value(p[i]);
+
+		if (v < 0)
+			goto malformed;
+		sums[i / 16] = (sums[i / 16] << 4) | (uint64) v;
+	}
+	for (i = 33; i < len; i++)
+	{
+		if (p[i] < '0' || p[i] > '9' || rows > (PG_UINT64_MAX - (uint64) (p[i] - '0')) / 10)
+			goto malformed;
+		rows = rows * 10 + (uint64) (p[i] - '0');
+	}
+	st->sum1 += sums[0];
+	st->sum2 += sums[1];
+	st->rows += rows;
+	PG_RETURN_POINTER(st);
+
+malformed:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid fingerprint: \"%s\"", text_to_cstring(t)),
+			 errdetail("A fingerprint is 32 lower-case hexadecimal digits, a slash and a row count, as spm.fingerprint returns.")));
 }

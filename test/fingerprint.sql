@@ -5,7 +5,7 @@
 -- value, a NULL, a row added or removed, or columns swapped gives another;
 -- the parallel plan gives the serial answer.
 BEGIN;
-SELECT plan(16);
+SELECT plan(24);
 SET client_min_messages = warning;
 
 CREATE TEMP TABLE r AS
@@ -51,6 +51,27 @@ SET LOCAL max_parallel_workers_per_gather = 2;
 CREATE TEMP TABLE par AS SELECT spm.fingerprint(id, rep, amount, d, k) AS f FROM pfp;
 SET LOCAL max_parallel_workers_per_gather = 0;
 SELECT is((SELECT f FROM par), (SELECT spm.fingerprint(id, rep, amount, d, k) FROM pfp), 'parallel = serial');
+
+-- spm.fingerprint_merge: the fingerprints of disjoint groups add up to the
+-- fingerprint of all the rows, whatever the grouping (docs/sharding.md)
+SELECT is((SELECT spm.fingerprint_merge(f) FROM (SELECT k % 7, spm.fingerprint(id, rep, amount, d, k) AS f FROM pfp GROUP BY 1) g),
+          (SELECT spm.fingerprint(id, rep, amount, d, k) FROM pfp), 'merge over 7 groups = fingerprint of all rows');
+SELECT is((SELECT spm.fingerprint_merge(f) FROM (SELECT id, spm.fingerprint(id, rep, amount, d, k) AS f FROM pfp GROUP BY 1) g),
+          (SELECT spm.fingerprint(id, rep, amount, d, k) FROM pfp), 'merge over one group per id = fingerprint of all rows');
+-- by hand: 0x..01 + 0x..02 = 0x..03 in each sum, 2 + 5 rows = 7
+SELECT is((SELECT spm.fingerprint_merge(f) FROM (VALUES ('0000000000000001000000000000000a/2'), ('00000000000000020000000000000001/5'), (NULL)) v(f)),
+          '0000000000000003000000000000000b/7', 'sums add per half, counts add, NULL is skipped');
+-- the sums wrap modulo 2^64, as the fingerprint's own sums do
+SELECT is((SELECT spm.fingerprint_merge(f) FROM (VALUES ('ffffffffffffffff0000000000000000/1'), ('00000000000000010000000000000000/1')) v(f)),
+          '00000000000000000000000000000000/2', 'sums wrap modulo 2^64');
+SELECT is((SELECT spm.fingerprint_merge(f) FROM (SELECT NULL::text WHERE false) v(f)),
+          (SELECT spm.fingerprint(1) WHERE false), 'no rows: the fingerprint of no rows');
+SELECT throws_ok($$SELECT spm.fingerprint_merge(f) FROM (VALUES ('zz')) v(f)$$, '22P02',
+                 'invalid fingerprint: "zz"', 'not a fingerprint: 22P02');
+SELECT throws_ok($$SELECT spm.fingerprint_merge(f) FROM (VALUES ('0000000000000000000000000000000A/1')) v(f)$$, '22P02',
+                 NULL, 'upper-case hex digits: 22P02');
+SELECT throws_ok($$SELECT spm.fingerprint_merge(f) FROM (VALUES ('00000000000000000000000000000000/18446744073709551616')) v(f)$$, '22P02',
+                 NULL, 'a row count beyond 2^64 - 1: 22P02');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -436,21 +436,46 @@ SELECT string_agg(round(extract(epoch FROM finished_at - started_at) * 1000)::te
   FROM (SELECT * FROM spm_payout.run ORDER BY run_id DESC LIMIT 2) r;
 EOF
 }
-ms_sharded=$(run_periods | tail -n 1)
-sharded=$(payout_rows)
+# shipped_by_run LABEL: runs the period with auto_explain reporting every
+# statement's plan (EXPLAIN ANALYZE VERBOSE) as a NOTICE, without the
+# session's partitionwise settings (the run sets what it needs), and prints
+# one line per foreign scan: "fingerprint|deals ROWS"
+shipped_by_run() {
+    PGOPTIONS="-c client_min_messages=notice" psql -X -q -v ON_ERROR_STOP=1 -d "$C" 2>&1 >/dev/null <<EOF |
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_timing = off;
+SET auto_explain.log_verbose = on;
+SET auto_explain.log_level = notice;
+CALL spm_payout.run_payout('$1');
+EOF
+    awk '/Foreign Scan/ { if (match($0, /actual rows=[0-9]+/)) rows = substr($0, RSTART + 12, RLENGTH - 12); next }
+         /Remote SQL:/ && rows != "" { print (index($0, "spm.fingerprint(") ? "fingerprint" : "deals"), rows; rows = "" }'
+}
+sum_of() { awk -v k="$1" '$1 == k { s += $2; n++ } END { print (n ? s : 0) " " n + 0 }'; }
+
 jan1=$(shard_count "$S1" "SELECT count(*) FROM deals WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01'")
 jan2=$(shard_count "$S2" "SELECT count(*) FROM deals WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01'")
-# the staging query of the run, as the run builds it, with EXPLAIN ANALYZE
-got=$(qa "$C" <<'EOF'
-SELECT string_agg(actual_rows::text, ' ' ORDER BY relations)
-  FROM spm_payout.source s, LATERAL plan_nodes(spm_payout_internal.source_sql(s, '2025-01-01', '2025-02-01'), true)
- WHERE node = 'Foreign Scan' AND remote_sql LIKE '%close_date >= %';
-EOF
-)
-[[ $got == "$jan1 $jan2" ]]
-ok $? "payout run over the sharded source: the period's deals are shipped to the coordinator ($jan1 + $jan2 rows for January)" \
-    "the source query's foreign scans: $got"
-diag "payout: January rows shipped per shard $jan1 $jan2 (once to fingerprint, once to credit); run times sharded (Jan, Feb): $ms_sharded ms"
+feb=$(($(shard_count "$S1" "SELECT count(*) FROM deals WHERE close_date >= '2025-02-01' AND close_date < '2025-03-01'") +
+       $(shard_count "$S2" "SELECT count(*) FROM deals WHERE close_date >= '2025-02-01' AND close_date < '2025-03-01'")))
+reps_jan=$(($(shard_count "$S1" "SELECT count(DISTINCT rep_id) FROM deals WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01'") +
+            $(shard_count "$S2" "SELECT count(DISTINCT rep_id) FROM deals WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01'")))
+reps_janfeb=$((reps_jan +
+    $(shard_count "$S1" "SELECT count(DISTINCT rep_id) FROM deals WHERE close_date >= '2025-02-01' AND close_date < '2025-03-01'") +
+    $(shard_count "$S2" "SELECT count(DISTINCT rep_id) FROM deals WHERE close_date >= '2025-02-01' AND close_date < '2025-03-01'")))
+scans=$(shipped_by_run '2025-01-15')
+[[ $(sum_of fingerprint <<<"$scans") == "$reps_jan 2" ]]
+ok $? "payout run over the sharded source: the fingerprint is computed on the shards, one row per rep ($reps_jan rows from 2 shards for $((jan1 + jan2)) deals)" \
+    "foreign scans of the run (kind rows): $(tr '\n' ' ' <<<"$scans")"
+[[ $(sum_of deals <<<"$scans") == "$((jan1 + jan2)) 2" ]]
+ok $? "payout run over the sharded source: each deal of the period is shipped once, for its deal-level credit line ($jan1 + $jan2 rows)" \
+    "foreign scans of the run (kind rows): $(tr '\n' ' ' <<<"$scans")"
+diag "payout: January rows shipped: fingerprint $(sum_of fingerprint <<<"$scans"), deals $(sum_of deals <<<"$scans") (rows, scans)"
+ms_sharded=$(run_periods | tail -n 1)
+sharded=$(payout_rows)
+diag "payout: run times sharded (Jan, Feb): $ms_sharded ms"
 
 q "$C" -c "UPDATE spm_payout.source SET relation = 'deals_local'" >/dev/null
 ms_local=$(run_periods | tail -n 1)
@@ -459,6 +484,36 @@ local_rows=$(payout_rows)
 ok $? "payout run over the sharded source: the same payout_line rows as over the local table ($(wc -l <<<"$local_rows") lines)" \
     "sharded: ${sharded:0:400}" "local:   ${local_rows:0:400}"
 diag "payout: run times local (Jan, Feb): $ms_local ms"
+
+# The per-rep fingerprints merged on the coordinator equal the fingerprint
+# of all the rows computed locally (spm.fingerprint_merge is exact).
+got=$(qa "$C" <<'EOF'
+CREATE FUNCTION pg_temp.fp_of(rel regclass) RETURNS jsonb LANGUAGE plpgsql AS $f$
+DECLARE s spm_payout.source; j jsonb;
+BEGIN
+    SELECT * INTO s FROM spm_payout.source;
+    s.relation := rel;
+    EXECUTE spm_payout_internal.source_fingerprint_sql(s,
+        (SELECT array_agg(period_id ORDER BY lower(period)) FROM spm_payout.pay_period WHERE lower(period) < '2025-03-01'),
+        '{2025-01-01,2025-02-01,2025-03-01}') INTO j;
+    RETURN j;
+END $f$;
+SELECT pg_temp.fp_of('deals') = pg_temp.fp_of('deals_local'), jsonb_typeof(pg_temp.fp_of('deals')), pg_temp.fp_of('deals_local') ->> '1';
+EOF
+)
+[[ $got == "t|object|"*"/$((jan1 + jan2))" ]]
+ok $? "the run's fingerprint of January and February over the shards (merged per rep) equals the one over the local table" "$got"
+
+# A closed period is re-examined by fingerprint alone: after January is
+# closed, February's run ships January's per-rep fingerprints, not its deals.
+q "$C" -c "UPDATE spm_payout.source SET relation = 'deals'" >/dev/null
+qa "$C" -c "CALL spm_payout.run_payout('2025-01-15')" -c "CALL spm_payout.close_period('2025-01-01..2025-01-31')" >/dev/null
+scans=$(shipped_by_run '2025-02-15')
+[[ $(sum_of fingerprint <<<"$scans") == "$reps_janfeb 2" && $(sum_of deals <<<"$scans") == "$feb 2" ]]
+ok $? "with January closed, February's run ships January and February as $reps_janfeb per-rep fingerprints and only February's $feb deals" \
+    "foreign scans of the run (kind rows): $(tr '\n' ' ' <<<"$scans")"
+[[ $(qa "$C" -c "SELECT examined = '{2025-01-01..2025-01-31}' AND changed = '{}' FROM spm_payout.run ORDER BY run_id DESC LIMIT 1") == t ]]
+ok $? "February's run examined closed January and found it unchanged"
 
 # ---------------------------------------------------------------- cleanup ---
 unset PGOPTIONS

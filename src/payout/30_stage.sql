@@ -98,6 +98,65 @@ END $$;
 COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, date, date) IS
     'internal: the SELECT reading one registered source over a date range';
 
+-- The query fingerprinting one source's rows over some periods at once: a
+-- jsonb object period_id -> fingerprint.  bounds are the periods' starts and
+-- ends in order, ids the period starting at each bound (NULL for a gap).
+-- Over a relation with foreign partitions (a sharded sales table,
+-- docs/sharding.md, "Payout runs") the rows are fingerprinted per value of
+-- the partition key, which lets PostgreSQL run each group's aggregate on the
+-- shard that owns it (partitionwise aggregation, postgres_fdw push-down):
+-- one row per group crosses the network, and spm.fingerprint_merge adds the
+-- groups up to exactly the fingerprint of all the rows.
+CREATE OR REPLACE FUNCTION spm_payout_internal.source_fingerprint_sql(s spm_payout.source, ids integer[], bounds date[])
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    sp     spm_payout.split_rule;
+    de     record;
+    keys   text;
+    inner_sql text;
+BEGIN
+    de := spm_payout_internal.date_expr(s, 's');
+    SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
+    -- the partition key columns of a partitioned relation with foreign
+    -- partitions (none when the key has an expression: no grouping then)
+    IF sp.source_id IS NULL
+       AND EXISTS (SELECT 1 FROM pg_partition_tree(s.relation) t JOIN pg_class c ON c.oid = t.relid
+                    WHERE c.relkind = 'f')
+       AND NOT EXISTS (SELECT 1 FROM pg_partitioned_table pt
+                        WHERE pt.partrelid = s.relation AND 0 = ANY (pt.partattrs::int2[])) THEN
+        SELECT string_agg(format('s.%I', a.attname), ', ' ORDER BY k.i) INTO keys
+          FROM pg_partitioned_table pt, unnest(pt.partattrs::int2[]) WITH ORDINALITY k(attnum, i)
+          JOIN pg_attribute a ON a.attrelid = s.relation AND a.attnum = k.attnum
+         WHERE pt.partrelid = s.relation;
+    END IF;
+    inner_sql := format('SELECT (%11$L::integer[])[width_bucket(%1$s, %12$L::date[])] AS pid,
+                                spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
+                           FROM %6$s s %7$s
+                          WHERE %8$s AND %9$s %10$s
+                          GROUP BY 1%13$s',
+                   de.expr, s.deal_column, s.rep_column, s.amount_column,
+                   CASE WHEN sp.source_id IS NULL THEN ''
+                        ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
+                   s.relation,
+                   CASE WHEN sp.source_id IS NULL THEN ''
+                        ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
+                                    sp.relation, sp.deal_column, s.deal_column) END,
+                   format(de.lo, to_char(bounds[1], 'YYYY-MM-DD')),
+                   format(de.hi, to_char(bounds[cardinality(bounds)], 'YYYY-MM-DD')),
+                   CASE WHEN s.filter_column IS NULL THEN ''
+                        ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END,
+                   ids, bounds,
+                   CASE WHEN keys IS NULL THEN '' ELSE ', ' || keys END);
+    IF keys IS NULL THEN
+        RETURN format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (%s) x WHERE x.pid IS NOT NULL', inner_sql);
+    END IF;
+    RETURN format('SELECT jsonb_object_agg(y.pid, y.fp) FROM (
+                     SELECT x.pid, spm.fingerprint_merge(x.fp) AS fp FROM (%s) x
+                      WHERE x.pid IS NOT NULL GROUP BY 1) y', inner_sql);
+END $$;
+COMMENT ON FUNCTION spm_payout_internal.source_fingerprint_sql(spm_payout.source, integer[], date[]) IS
+    'internal: the query fingerprinting one source''s rows per period (per partition key and merged, over foreign partitions)';
+
 -- The fingerprint of each period's inputs, one text per period: its source
 -- rows with their split rows, the hierarchy rows, assignments and plan
 -- versions in force during it (their ranges cut to the period: ending a
@@ -110,11 +169,9 @@ COMMENT ON FUNCTION spm_payout_internal.source_sql(spm_payout.source, date, date
 -- aggregate PostgreSQL may run in parallel).
 CREATE OR REPLACE FUNCTION spm_payout_internal.fingerprints(periods integer[])
 RETURNS TABLE (period_id integer, fingerprint text)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET enable_partitionwise_aggregate = on AS $$
 DECLARE
     s      spm_payout.source;
-    sp     spm_payout.split_rule;
-    de     record;
     bounds date[];
     ids    integer[];
     js     jsonb[] := '{}';
@@ -131,26 +188,7 @@ BEGIN
                        WHERE p.period_id = ANY (periods) AND lower(p.period) = bounds[i]) ORDER BY i)
       INTO ids FROM generate_series(1, cardinality(bounds) - 1) i;
     FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
-        de := spm_payout_internal.date_expr(s, 's');
-        SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
-        EXECUTE format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (
-                          SELECT ($1)[width_bucket(%1$s, $2)] AS pid,
-                                 spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
-                            FROM %6$s s %7$s
-                           WHERE %8$s AND %9$s %10$s
-                           GROUP BY 1) x WHERE x.pid IS NOT NULL',
-                       de.expr, s.deal_column, s.rep_column, s.amount_column,
-                       CASE WHEN sp.source_id IS NULL THEN ''
-                            ELSE format(', t.%I, t.%I', sp.rep_column, sp.weight_column) END,
-                       s.relation,
-                       CASE WHEN sp.source_id IS NULL THEN ''
-                            ELSE format('LEFT JOIN %s t ON (t.%I)::text = (s.%I)::text',
-                                        sp.relation, sp.deal_column, s.deal_column) END,
-                       format(de.lo, to_char(bounds[1], 'YYYY-MM-DD')),
-                       format(de.hi, to_char(bounds[cardinality(bounds)], 'YYYY-MM-DD')),
-                       CASE WHEN s.filter_column IS NULL THEN ''
-                            ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END)
-           INTO j USING ids, bounds;
+        EXECUTE spm_payout_internal.source_fingerprint_sql(s, ids, bounds) INTO j;
         js := js || coalesce(j, '{}');
     END LOOP;
     RETURN QUERY
