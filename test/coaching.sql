@@ -4,7 +4,7 @@
 -- days; every number asserted is computed by hand in the comment next to
 -- it.  Rights are tested from real roles with backend-unique names.
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -33,7 +33,9 @@ INSERT INTO coach.sales VALUES
   (11, 'ann', 2000, '2024-12-10'), (12, 'ann', 3000, '2024-12-20'), (13, 'ann', 5000, '2024-12-21'),
   (14, 'bob', 1000, '2024-12-05'),
   -- January 2024: the same point is 2024-01-20
-  (21, 'ann', 2000, '2024-01-20'), (22, 'ann', 6000, '2024-01-21');
+  (21, 'ann', 2000, '2024-01-20'), (22, 'ann', 6000, '2024-01-21'),
+  -- February 2024 (29 days): its last day is the same point as 2024-03-31
+  (31, 'ann', 500, '2024-02-29');
 CREATE TABLE coach.org (rep text, mgr text, valid daterange);
 INSERT INTO coach.org VALUES ('ann', 'm', '[2024-01-01,)'), ('bob', 'm', '[2024-01-01,)'),
                              ('cat', 'm', '[2024-01-01,)'), ('dan', 'n', '[2024-01-01,)');
@@ -53,7 +55,7 @@ SELECT q.rep, p.period_id, q.amount
   FROM (VALUES ('ann', '2025-01-01'::date, 10000), ('bob', '2025-01-01', 10000), ('cat', '2025-01-01', 10000),
                ('dan', '2025-01-01', 4000), ('eve', '2025-01-01', 3100),
                ('ann', '2024-12-01', 10000), ('bob', '2024-12-01', 10000),
-               ('ann', '2024-01-01', 8000)) q(rep, d, amount)
+               ('ann', '2024-01-01', 8000), ('ann', '2024-02-01', 1000), ('ann', '2024-03-01', 1000)) q(rep, d, amount)
   JOIN spm_payout.pay_period p ON lower(p.period) = q.d;
 INSERT INTO spm_payout.rep_login VALUES (:'ann', 'ann');
 -- February 2025 exists but is never run
@@ -158,6 +160,13 @@ SELECT is((SELECT required_daily_rate FROM c31 WHERE rep = 'dan'), 0.00, 'last d
 SELECT is((SELECT row(days_elapsed, days_left, credited, daily_rate, run_rate, required_daily_rate, at_risk)::text
              FROM spm_payout.coaching('2025-01-01') WHERE rep = 'cat'),
           '(1,30,0,0.00,0.00,333.33,t)', 'first day');
+
+-- A shorter previous period: as of 2024-03-31 (offset 30 days) February 2024
+-- has no day 31: its last day, 02-29, counts.  ann: 0 in March of 1000
+-- (attainment 0, 12 places), 500 of 1000 in February = 0.5, change 0 - 0.5 = -0.5.
+SELECT is((SELECT row(prev_period, attainment, prev_attainment, prev_change)::text
+             FROM spm_payout.coaching('2024-03-31') WHERE rep = 'ann'),
+          '(2024-02-01..2024-02-29,0.000000000000,0.500000000000,-0.500000000000)', 'a shorter previous period: its last day');
 
 -- ========================================= 2. per team
 CREATE TEMP TABLE d20 AS SELECT * FROM spm_payout.team_distribution('2025-01-20');
