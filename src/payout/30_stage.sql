@@ -145,7 +145,9 @@ BEGIN
                    format(de.hi, to_char(bounds[cardinality(bounds)], 'YYYY-MM-DD')),
                    CASE WHEN s.filter_column IS NULL THEN ''
                         ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END,
-                   ids, bounds,
+                   ids,
+                   -- ISO dates: the literal must not depend on the session's DateStyle
+                   (SELECT array_agg(to_char(b, 'YYYY-MM-DD') ORDER BY i) FROM unnest(bounds) WITH ORDINALITY u(b, i)),
                    CASE WHEN keys IS NULL THEN '' ELSE ', ' || keys END);
     IF keys IS NULL THEN
         RETURN format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (%s) x WHERE x.pid IS NOT NULL', inner_sql);
