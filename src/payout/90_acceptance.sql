@@ -148,7 +148,7 @@ BEGIN
     END IF;
     INSERT INTO spm_payout.plan_acceptance (rep, version_id, document)
     SELECT r, vid, accept_plan.document FROM unnest(on_plan) r
-    ON CONFLICT (rep, version_id) DO NOTHING;
+    ON CONFLICT ON CONSTRAINT plan_acceptance_rep_version_id_key DO NOTHING;
     RETURN QUERY SELECT a.* FROM spm_payout.plan_acceptance a
                   WHERE a.version_id = vid AND a.rep = ANY (on_plan) ORDER BY a.rep;
 END $$;
@@ -170,7 +170,7 @@ BEGIN
     END IF;
     INSERT INTO spm_payout.plan_acceptance (rep, version_id, document)
     VALUES (accept_plan_for.rep, vid, accept_plan_for.document)
-    ON CONFLICT (rep, version_id) DO NOTHING;
+    ON CONFLICT ON CONSTRAINT plan_acceptance_rep_version_id_key DO NOTHING;
     SELECT * INTO a FROM spm_payout.plan_acceptance pa WHERE pa.rep = accept_plan_for.rep AND pa.version_id = vid;
     RETURN a;
 END $$;
@@ -280,8 +280,9 @@ BEGIN
     GRANT INSERT (rep, version_id, document) ON spm_payout.plan_acceptance TO spm_rep;
     GRANT EXECUTE ON FUNCTION spm_payout.accept_plan(text, integer, text) TO spm_rep, spm_admin;
     GRANT EXECUTE ON FUNCTION spm_payout.accept_plan_for(text, text, integer, text) TO spm_admin;
-    -- close_period runs as the admin and fingerprints the acceptances
-    GRANT EXECUTE ON FUNCTION spm_payout_internal.acceptance_fingerprint() TO spm_admin;
+    -- close_period and accept_plan_for run as the admin
+    GRANT EXECUTE ON FUNCTION spm_payout_internal.acceptance_fingerprint(),
+          spm_payout_internal.find_version(text, integer) TO spm_admin;
 END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.grants_acceptance() FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.grants_acceptance() IS
