@@ -13,7 +13,7 @@
 --   f. flag: paid as usual, the statement says who has not accepted
 --   g. a per-plan policy overrides the setting
 BEGIN;
-SELECT plan(82);
+SELECT plan(85);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -318,6 +318,15 @@ SELECT is_empty($$SELECT * FROM (
                 'e: every ledger row: payout - (earned - held + released) = balance change + forgiven');
 SELECT is((SELECT sum(held) - sum(released) FROM spm_payout.payout_hold), 0::numeric,
           'e: everything held was released exactly once');
+SET ROLE :"ana";
+SELECT is((SELECT array_agg(DISTINCT rep ORDER BY rep) FROM spm_payout.payout_hold), '{ann,bob}'::text[],
+          'c: an analyst reads every rep''s held amounts');
+SET ROLE :"bob";
+SELECT is((SELECT array_agg(format('%s %s', held, released) ORDER BY period_id) FROM spm_payout.payout_hold),
+          '{"600.00 0","0 600.00"}'::text[], 'c: bob reads only his own held and released amounts');
+SELECT throws_ok($$SELECT spm_payout_internal.store_acceptance(1, 1)$$, '42501', NULL,
+                 'c: a rep cannot call the run''s acceptance step (42501)');
+RESET ROLE;
 
 -- ======================================================= f. flag
 -- dee (plan flagged, policy flag) never accepted: paid as usual, marked
