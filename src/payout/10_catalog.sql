@@ -35,7 +35,8 @@ COMMENT ON FUNCTION spm_payout.acting_role() IS
 
 CREATE TABLE spm_payout.setting (
     only_one         boolean PRIMARY KEY DEFAULT true CHECK (only_one),
-    lookback_periods integer NOT NULL DEFAULT 12 CHECK (lookback_periods BETWEEN 0 AND 1000)
+    lookback_periods integer NOT NULL DEFAULT 12 CHECK (lookback_periods BETWEEN 0 AND 1000),
+    acceptance_policy text NOT NULL DEFAULT 'none' CHECK (acceptance_policy IN ('none', 'flag', 'hold'))
 );
 COMMENT ON TABLE spm_payout.setting IS
     'at most one row of settings; without a row the defaults apply (lookback_periods 12: closed periods re-examined by a run)';
@@ -95,7 +96,8 @@ COMMENT ON TABLE spm_payout.hierarchy_rule IS
 CREATE TABLE spm_payout.plan (
     plan_id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name             text NOT NULL UNIQUE CHECK (name <> ''),
-    year_start_month integer NOT NULL DEFAULT 1 CHECK (year_start_month BETWEEN 1 AND 12)
+    year_start_month integer NOT NULL DEFAULT 1 CHECK (year_start_month BETWEEN 1 AND 12),
+    acceptance_policy text CHECK (acceptance_policy IN ('none', 'flag', 'hold'))
 );
 COMMENT ON TABLE spm_payout.plan IS
     'a compensation plan: its versions say how it pays; its plan year (starting in year_start_month) is the span over which credit accumulates';

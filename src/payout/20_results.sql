@@ -120,7 +120,8 @@ CREATE TABLE spm_payout.payout_line (
     earned_to_date     numeric,
     paid_before        numeric,
     earned             numeric NOT NULL,
-    cause              jsonb
+    cause              jsonb,
+    accepted           boolean
 );
 CREATE INDEX payout_line_period ON spm_payout.payout_line (period_id, rep);
 CREATE INDEX payout_line_rep ON spm_payout.payout_line (rep);
@@ -139,6 +140,8 @@ CREATE TABLE spm_payout.payout_summary (
     forgiven   numeric NOT NULL,
     balance    numeric NOT NULL,
     payout     numeric NOT NULL,
+    held       numeric NOT NULL DEFAULT 0,
+    released   numeric NOT NULL DEFAULT 0,
     PRIMARY KEY (period_id, rep)
 );
 CREATE INDEX payout_summary_rep ON spm_payout.payout_summary (rep);

@@ -288,7 +288,9 @@ BEGIN
             ARRAY(SELECT pp.label FROM pg_temp.spm_stage_check c JOIN spm_payout.pay_period pp ON pp.period_id = c.period_id
                    WHERE c.period_id <> pid ORDER BY lower(pp.period)),
             ARRAY(SELECT pp.label FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (chg) ORDER BY lower(pp.period)),
-            (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid))
+            -- the acceptance part: docs/acceptance.md, "Runs and closes"
+            concat_ws('|acceptance ', (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid),
+                      spm_payout_internal.acceptance_fingerprint()))
     RETURNING run_id INTO run;
     INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms)
     VALUES (run, 1, 'read and credit (with the caller''s rights)', staged, stage_ms);
@@ -441,15 +443,29 @@ BEGIN
     SELECT count(*) INTO n FROM spm_payout.payout_line l WHERE l.period_id = pid;
     t := spm_payout_internal.log_phase(run, 'lines', n, t);
 
+    -- plan acceptance: lines marked, amounts held and released
+    -- (docs/acceptance.md); nothing under the policy none
+    n := spm_payout_internal.store_acceptance(run, pid);
+    IF n IS NOT NULL THEN
+        t := spm_payout_internal.log_phase(run, 'acceptance', n, t);
+    END IF;
+
     -- 4. draws: one ledger step per rep from the balance carried out of the
     -- rep's latest earlier period, replayed as a first, synthetic row (a
-    -- clawback of that size with no draw) whose line is discarded
+    -- clawback of that size with no draw) whose line is discarded.  The
+    -- ledger steps on what is paid: earned - held + released
+    -- (docs/acceptance.md, "Draws").
     INSERT INTO spm_payout.payout_summary (run_id, period_id, rep, earned, draw, draw_kind, draw_paid,
-                                           recovered, forgiven, balance, payout)
+                                           recovered, forgiven, balance, payout, held, released)
     WITH reps AS (
         SELECT l.rep FROM spm_payout.payout_line l WHERE l.period_id = pid
         UNION
         SELECT d.rep FROM spm_payout.draw_agreement d WHERE d.term @> lower(p.period)
+        UNION
+        SELECT ph.rep FROM spm_payout.payout_hold ph WHERE ph.period_id = pid
+    ), holds AS (
+        SELECT ph.rep, sum(ph.held) AS held, sum(ph.released) AS released
+          FROM spm_payout.payout_hold ph WHERE ph.period_id = pid GROUP BY 1
     ), carried AS (
         SELECT r.rep,
                coalesce((SELECT s.balance FROM spm_payout.payout_summary s
@@ -459,23 +475,27 @@ BEGIN
           FROM reps r
     ), steps AS (
         SELECT c.rep, 0 AS step, -c.balance AS earned, 0::numeric AS draw, NULL::text AS kind,
-               1::numeric AS recovery_limit, false AS forgive
+               1::numeric AS recovery_limit, false AS forgive, 0::numeric AS held, 0::numeric AS released
           FROM carried c
         UNION ALL
         SELECT c.rep, 1,
                coalesce((SELECT sum(l.earned) FROM spm_payout.payout_line l
                           WHERE l.rep = c.rep AND l.period_id = pid), 0),
                coalesce(d.amount, 0), d.kind, coalesce(d.recovery_limit, 1),
-               coalesce(d.forgive_at_end AND p.period @> (upper(d.term) - 1), false)
+               coalesce(d.forgive_at_end AND p.period @> (upper(d.term) - 1), false),
+               coalesce(ho.held, 0), coalesce(ho.released, 0)
           FROM carried c
           LEFT JOIN spm_payout.draw_agreement d ON d.rep = c.rep AND d.term @> lower(p.period)
+          LEFT JOIN holds ho ON ho.rep = c.rep
     ), ledger AS (
-        SELECT s.*, spm.draw_ledger(s.earned, s.draw, coalesce(s.kind, 'recoverable'), s.recovery_limit, s.forgive)
+        SELECT s.*, spm.draw_ledger(s.earned - s.held + s.released, s.draw, coalesce(s.kind, 'recoverable'),
+                                    s.recovery_limit, s.forgive)
                       OVER (PARTITION BY s.rep ORDER BY s.step) AS line
           FROM steps s
     )
     SELECT run, pid, l.rep, l.earned, l.draw, l.kind,
-           (l.line).draw_paid, (l.line).recovered, (l.line).forgiven, (l.line).balance, (l.line).payout
+           (l.line).draw_paid, (l.line).recovered, (l.line).forgiven, (l.line).balance, (l.line).payout,
+           l.held, l.released
       FROM ledger l WHERE l.step = 1;
     GET DIAGNOSTICS n = ROW_COUNT;
     t := spm_payout_internal.log_phase(run, 'draws', n, t);

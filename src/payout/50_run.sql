@@ -160,6 +160,8 @@ BEGIN
     PERFORM 1 FROM spm_payout.pay_period pp WHERE pp.period_id = p.period_id FOR UPDATE;
     PERFORM spm_payout_internal.stage();
     SELECT f.fingerprint INTO fp FROM spm_payout_internal.fingerprints(ARRAY[p.period_id]) f;
+    -- as store_run records it: with the acceptances (docs/acceptance.md)
+    fp := concat_ws('|acceptance ', fp, spm_payout_internal.acceptance_fingerprint());
     PERFORM spm_payout_internal.mark_closed(p.period_id, fp);
 END $$;
 COMMENT ON PROCEDURE spm_payout.close_period(text) IS

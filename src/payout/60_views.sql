@@ -27,7 +27,8 @@ SELECT p.label                 AS period,
        (l.cause ->> 'reason')  AS reason,
        l.cause::text           AS cause,
        l.run_id                AS run_id,
-       l.line_id               AS line_id
+       l.line_id               AS line_id,
+       l.accepted              AS accepted
   FROM spm_payout.payout_line l
   JOIN spm_payout.pay_period p ON p.period_id = l.period_id
   JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
@@ -39,7 +40,7 @@ COMMENT ON VIEW spm_payout.payout_statement IS
 CREATE OR REPLACE VIEW spm_payout.payout_summary_view WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, upper(p.period) - 1 AS period_end,
        p.status AS period_status, s.rep, s.earned, s.draw, s.draw_kind, s.draw_paid,
-       s.recovered, s.forgiven, s.balance, s.payout, s.run_id
+       s.recovered, s.forgiven, s.balance, s.payout, s.run_id, s.held, s.released
   FROM spm_payout.payout_summary s JOIN spm_payout.pay_period p USING (period_id);
 COMMENT ON VIEW spm_payout.payout_summary_view IS 'per rep and period: earned, draw paid, recovered, forgiven, balance and payout';
 
@@ -57,7 +58,7 @@ COMMENT ON VIEW spm_payout.credit_statement IS
 
 CREATE OR REPLACE VIEW spm_payout.attainment_by_rep WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, l.rep, pl.name AS plan, v.version AS plan_version,
-       l.credited, l.credited_to_date, l.quota_to_date, l.attainment_to_date
+       l.credited, l.credited_to_date, l.quota_to_date, l.attainment_to_date, l.accepted
   FROM spm_payout.payout_line l
   JOIN spm_payout.pay_period p ON p.period_id = l.period_id
   JOIN spm_payout.plan pl ON pl.plan_id = l.plan_id
