@@ -178,9 +178,16 @@ grep -q '^CONNECTED PostgreSQL' "$TMP/analyst.out"
 ok $? "... connected to PostgreSQL ($(sed -n 's/^CONNECTED //p' "$TMP/analyst.out"))" "$TMP/analyst.out"
 is "$(sed -n 's/^VIEWS //p' "$TMP/analyst.out")" "$(wc -w <<<"$VIEWS" | tr -d ' ')" \
    "DatabaseMetaData.getTables lists every view of spm_payout ($VIEWS)"
+# the views of the payout history have rows here; the others (coaching at
+# today's date, payroll batches, cascades, ...) are read, maybe empty
+HISTORY=" attainment_by_rep credit_statement draw_balance leaderboard payout_statement payout_summary_view run_log run_phase_log "
 for v in $VIEWS; do
-    grep -q "^ROWS $v [1-9]" "$TMP/analyst.out"
-    ok $? "the analyst reads $v ($(sed -n "s/^ROWS $v \([0-9]*\) .*/\1/p" "$TMP/analyst.out") rows)" "$TMP/analyst.out"
+    if [[ $HISTORY == *" $v "* ]]; then
+        grep -q "^ROWS $v [1-9]" "$TMP/analyst.out"
+    else
+        grep -q "^ROWS $v [0-9]" "$TMP/analyst.out"
+    fi
+    ok $? "the analyst reads $v ($(sed -n "s/^ROWS $v \([0-9]*\).*/\1/p" "$TMP/analyst.out") rows)" "$TMP/analyst.out"
     bad=$(grep -E "^(COL|MDCOL) $v " "$TMP/analyst.out" | awk '{print $1 == "COL" ? $5 : $4, $3}' | grep -E "^($BAD) " || true)
     echo "$bad" >"$TMP/bad.$v"
     [[ -z $bad && $(grep -c "^COL $v " "$TMP/analyst.out") -gt 0 ]]
