@@ -13,10 +13,12 @@
 --   e. errors: a missing rate, a missing fixed rate, a NULL currency, a
 --      missing payout rate, a rep paid in a currency whose plan has none,
 --      a rep on plans in two currencies in one period
---   f. a corrected rate of a closed period: re-examined, booked as late credit
+--   f. a corrected rate of a closed period: re-examined, booked as late
+--      credit; split shares converted one by one; closed periods recomputed
+--      with splits and rates
 --   g. rights and row-level security from real roles; audit; pg_dump marks
 BEGIN;
-SELECT plan(67);
+SELECT plan(72);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -111,8 +113,10 @@ SELECT throws_ok($$INSERT INTO spm_payout.source (name, relation, rep_column, de
 
 -- ============================== b. without currencies nothing changes
 RESET ROLE;
-SELECT spm_payout_internal.stage();
-SELECT spm_payout_internal.build_fx(ARRAY[(SELECT period_id FROM spm_payout.pay_period ORDER BY period LIMIT 1)]);
+DO $$ BEGIN
+    PERFORM spm_payout_internal.stage();
+    PERFORM spm_payout_internal.build_fx(ARRAY[(SELECT period_id FROM spm_payout.pay_period ORDER BY period LIMIT 1)]);
+END $$;
 SELECT ok(to_regclass('pg_temp.spm_fx') IS NULL
           AND NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'pg_temp.spm_stage_deal'::regclass AND attname = 'currency'),
     'b: no plan with a currency: a run builds no rate table and stages no currency');
@@ -250,6 +254,35 @@ INSERT INTO spm_payout.assignment (rep, plan_id, valid) SELECT 'bob', plan_id, '
 SELECT throws_ok($$SELECT fxt.run('2025-03-15')$$, '22023',
     'rep bob is on plans in different currencies in pay period 2025-03-01..2025-03-31: fx gbp (GBP), fx usd (USD)',
     'e: a rep on plans in two currencies in one pay period fails the run (22023)');
+DELETE FROM spm_payout.assignment WHERE rep = 'bob' AND lower(valid) = '2025-03-15';
+UPDATE spm_payout.assignment SET valid = '[2025-01-01,)' WHERE rep = 'bob';
+-- a late January deal in a currency without a rate: found while recomputing closed January
+INSERT INTO fxt.sales (id, seller, amt, closed, cur) VALUES (12, 'eve', 5.00, '2025-01-20', 'SEK');
+SELECT throws_ok($$SELECT fxt.run('2025-03-15')$$, '22023', 'no exchange rate from SEK to USD on or before 2025-01-20',
+    'e: a late deal of a closed period without a rate fails the run (22023)');
+DELETE FROM fxt.sales WHERE id = 12;
+
+-- ============ split shares are converted one by one (and closed periods recomputed with splits)
+CREATE TABLE fxt.splits (deal int, rep text, weight numeric);
+INSERT INTO fxt.splits VALUES (11, 'ann', 1), (11, 'bob', 1);
+INSERT INTO spm_payout.split_rule (source_id, relation, deal_column, rep_column, weight_column)
+SELECT source_id, 'fxt.splits', 'deal', 'rep', 'weight' FROM spm_payout.source WHERE name = 'fxs';
+INSERT INTO spm_payout.fx_rate VALUES ('EUR', 'USD', '2025-03-01', 1.0835);
+INSERT INTO fxt.sales (id, seller, amt, closed, cur) VALUES (11, 'ann', 100.01, '2025-03-10', 'EUR');
+SELECT ok(fxt.run('2025-03-15') IS NOT NULL, 'f: March runs with a split deal in EUR');
+SELECT results_eq($$SELECT rep, via, from_rep, amount FROM spm_payout.credit_statement
+                     WHERE period = '2025-03-01..2025-03-31' ORDER BY rep, from_rep$$,
+    $$VALUES ('ann', 'split', NULL, 54.19),     -- 100.01 split in EUR: 50.01 (first rep), * 1.0835 = 54.185835 -> 54.19
+             ('bob', 'split', NULL, 54.18),     -- 50.00 * 1.0835 = 54.175 -> 54.18 (half away from zero)
+             ('mia', 'rollup', 'ann', 42.01),   -- 50.01 * 0.84 (period_end: the EUR->GBP rate in force on 2025-03-31) = 42.0084
+             ('mia', 'rollup', 'bob', 42.00)$$, -- 50.00 * 0.84
+    'f: each split share is converted and rounded: 54.19 + 54.18 = 108.37, not round(100.01 * 1.0835, 2) = 108.36');
+SELECT is((SELECT changed_periods FROM spm_payout.run_log ORDER BY run_id DESC LIMIT 1),
+          '2025-01-01..2025-01-31, 2025-02-01..2025-02-28',
+    'f: the new split rule re-examines the closed periods ...');
+SELECT is((SELECT count(*)::int FROM spm_payout.credit_line l JOIN spm_payout.pay_period p ON p.period_id = l.period_id
+            WHERE p.label = '2025-03-01..2025-03-31' AND l.for_period_id <> l.period_id), 0,
+    'f: ... whose recomputation with splits and rates finds no difference');
 RESET ROLE;
 
 -- ========================================= g. rights and row-level security
@@ -268,7 +301,7 @@ SELECT is((SELECT count(*)::int FROM spm_payout.rep_currency), 0, 'g: a rep with
 RESET ROLE;
 SET ROLE :"ana";
 SELECT is((SELECT count(*)::int FROM spm_payout.rep_currency), 1, 'g: an analyst reads every payout currency');
-SELECT is((SELECT count(*)::int FROM spm_payout.fx_rate), 7, 'g: ... and every rate');
+SELECT is((SELECT count(*)::int FROM spm_payout.fx_rate), 8, 'g: ... and every rate');
 SELECT is((SELECT count(*)::int FROM spm_payout.plan_fx_rate), 1, 'g: ... and every fixed plan rate');
 SELECT throws_ok($$INSERT INTO spm_payout.fx_rate VALUES ('EUR', 'USD', '2025-03-01', 1.1)$$, '42501', NULL,
     'g: an analyst cannot add a rate (42501)');
