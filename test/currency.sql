@@ -18,7 +18,7 @@
 --      with splits and rates
 --   g. rights and row-level security from real roles; audit; pg_dump marks
 BEGIN;
-SELECT plan(72);
+SELECT plan(75);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -223,6 +223,13 @@ SELECT is((SELECT count(*)::int FROM spm_payout.run WHERE status = 'failed'), 0,
 
 -- ===================== f. a corrected rate of a closed period: late credit
 CALL spm_payout.close_period('2025-01-15');
+SELECT throws_ok($$UPDATE spm_payout.plan SET currency = 'EUR' WHERE name = 'fx usd'$$, '55000',
+    'plan fx usd paid a closed pay period: its currency and rate policy cannot change',
+    'f: the currency of a plan that paid a closed period cannot change (55000)');
+SELECT throws_ok($$UPDATE spm_payout.plan SET fx_policy = 'period_end' WHERE name = 'fx usd'$$, '55000', NULL,
+    'f: ... nor its rate policy (55000)');
+SELECT lives_ok($$UPDATE spm_payout.plan SET year_start_month = 1 WHERE name = 'fx usd'$$,
+    'f: ... other changes are not refused by this rule');
 -- the rate of 2025-01-10 was wrong: 1.09, not 1.0835
 UPDATE spm_payout.fx_rate SET rate = 1.09 WHERE (from_currency, to_currency, rate_date) = ('EUR', 'USD', '2025-01-10');
 SELECT ok(fxt.run('2025-02-15') IS NOT NULL, 'f: the admin runs February');

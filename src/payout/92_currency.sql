@@ -85,6 +85,30 @@ COMMENT ON FUNCTION spm_payout_internal.check_currency_column() IS
 CREATE TRIGGER source_currency_check BEFORE INSERT OR UPDATE ON spm_payout.source
     FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.check_currency_column();
 
+-- A plan that paid a closed pay period keeps its currency and rate policy:
+-- its closed periods' credit and payments are in that currency, and a later
+-- period accumulates on them (docs/currency.md, "Rules").
+CREATE OR REPLACE FUNCTION spm_payout_internal.keep_plan_currency() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF spm_payout_internal.restoring()
+       OR (NEW.currency IS NOT DISTINCT FROM OLD.currency AND NEW.fx_policy IS NOT DISTINCT FROM OLD.fx_policy) THEN
+        RETURN NEW;
+    END IF;
+    IF EXISTS (SELECT 1 FROM spm_payout.payout_line l JOIN spm_payout.pay_period p ON p.period_id = l.period_id
+                WHERE l.plan_id = OLD.plan_id AND p.status = 'closed') THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('plan %s paid a closed pay period: its currency and rate policy cannot change', OLD.name),
+            HINT = 'Create a new plan in the new currency and move the reps to it at the start of a pay period.';
+    END IF;
+    RETURN NEW;
+END $$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.keep_plan_currency() FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.keep_plan_currency() IS
+    'trigger: the currency and rate policy of a plan that paid a closed pay period cannot change (55000)';
+CREATE TRIGGER plan_keep_currency BEFORE UPDATE ON spm_payout.plan
+    FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.keep_plan_currency();
+
 -- The rates the credit of some periods needs, one row per (plan version
 -- with a currency, deal currency, day of the periods): the rate in force on
 -- the day (deal_date) or on the last day of the day's period (period_end),
