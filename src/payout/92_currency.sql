@@ -238,7 +238,8 @@ BEGIN
                count(DISTINCT coalesce(pl.currency, '')) AS n,
                max(pl.currency) AS plan_currency,
                string_agg(DISTINCT format('%s (%s)', pl.name, coalesce(pl.currency, 'no currency')), ', '
-                          ORDER BY format('%s (%s)', pl.name, coalesce(pl.currency, 'no currency'))) AS plans
+                          ORDER BY format('%s (%s)', pl.name, coalesce(pl.currency, 'no currency')))
+                   FILTER (WHERE pl.plan_id IS NOT NULL) AS plans
           FROM spm_payout.payout_summary s
           LEFT JOIN plans x ON x.rep = s.rep
           LEFT JOIN spm_payout.plan pl ON pl.plan_id = x.plan_id
