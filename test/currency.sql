@@ -18,7 +18,7 @@
 --      with splits and rates
 --   g. rights and row-level security from real roles; audit; pg_dump marks
 BEGIN;
-SELECT plan(75);
+SELECT plan(80);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -290,6 +290,31 @@ SELECT is((SELECT changed_periods FROM spm_payout.run_log ORDER BY run_id DESC L
 SELECT is((SELECT count(*)::int FROM spm_payout.credit_line l JOIN spm_payout.pay_period p ON p.period_id = l.period_id
             WHERE p.label = '2025-03-01..2025-03-31' AND l.for_period_id <> l.period_id), 0,
     'f: ... whose recomputation with splits and rates finds no difference');
+-- a deal's currency is an input of its period: deal 5 was USD, not EUR
+SELECT f.fingerprint AS fp_jan FROM spm_payout_internal.fingerprints(ARRAY[
+    (SELECT period_id FROM spm_payout.pay_period WHERE label = '2025-01-01..2025-01-31')]) f \gset
+UPDATE fxt.sales SET cur = 'USD' WHERE id = 5;
+SELECT isnt((SELECT f.fingerprint FROM spm_payout_internal.fingerprints(ARRAY[
+    (SELECT period_id FROM spm_payout.pay_period WHERE label = '2025-01-01..2025-01-31')]) f), :'fp_jan',
+    'f: a deal''s currency is part of its period''s fingerprint');
+SELECT f.fingerprint AS fp_jan FROM spm_payout_internal.fingerprints(ARRAY[
+    (SELECT period_id FROM spm_payout.pay_period WHERE label = '2025-01-01..2025-01-31')]) f \gset
+UPDATE spm_payout.rep_currency SET currency = 'CHF' WHERE rep = 'ann';
+UPDATE spm_payout.plan_fx_rate SET rate = 0.91;
+SELECT isnt((SELECT f.fingerprint FROM spm_payout_internal.fingerprints(ARRAY[
+    (SELECT period_id FROM spm_payout.pay_period WHERE label = '2025-01-01..2025-01-31')]) f), :'fp_jan',
+    'f: payout currencies and fixed plan rates are part of the fingerprint');
+UPDATE spm_payout.rep_currency SET currency = 'GBP' WHERE rep = 'ann';
+UPDATE spm_payout.plan_fx_rate SET rate = 0.9;
+SELECT is((SELECT f.fingerprint FROM spm_payout_internal.fingerprints(ARRAY[
+    (SELECT period_id FROM spm_payout.pay_period WHERE label = '2025-01-01..2025-01-31')]) f), :'fp_jan',
+    'f: ... and set back, the fingerprint is the same');
+SELECT ok(fxt.run('2025-03-15') IS NOT NULL, 'f: March runs again');
+SELECT results_eq($$SELECT rep, deal, amount FROM spm_payout.credit_statement
+                     WHERE period = '2025-03-01..2025-03-31' AND for_period <> period ORDER BY rep$$,
+    $$VALUES ('bob', '5', -6.00),     -- 200.00 USD - 206.00 (200.00 EUR at 1.03)
+             ('mia', '5', -10.00)$$,  -- 200.00 USD * 0.79 = 158.00 - 168.00 (200.00 EUR * 0.84)
+    'f: ... and the differences of its credit are booked in March');
 RESET ROLE;
 
 -- ========================================= g. rights and row-level security
@@ -327,9 +352,10 @@ RESET ROLE;
 SELECT is((SELECT array_agg(DISTINCT operation ORDER BY operation) FROM spm_payout.audit_log
             WHERE table_name = 'fx_rate' AND as_role = :'adm'),
     '{DELETE,INSERT,UPDATE}'::text[], 'g: every change to the rates is audited, with the admin''s role');
--- plan_fx_rate: 1 insert (c), 1 delete (g); rep_currency: insert ann (c), insert bob,
--- update bob -> zed, delete zed (e), update ann (g): 7 (refused changes leave none)
-SELECT is((SELECT count(*)::int FROM spm_payout.audit_log WHERE table_name IN ('plan_fx_rate', 'rep_currency')), 7,
+-- plan_fx_rate: 1 insert (c), 2 updates (f), 1 delete (g); rep_currency: insert ann (c),
+-- insert bob, update bob -> zed, delete zed (e), 2 updates of ann (f), update ann (g):
+-- 11 (refused changes leave none)
+SELECT is((SELECT count(*)::int FROM spm_payout.audit_log WHERE table_name IN ('plan_fx_rate', 'rep_currency')), 11,
     'g: ... and every change to fixed plan rates and payout currencies');
 SELECT ok((SELECT extconfig @> ARRAY['spm_payout.fx_rate'::regclass, 'spm_payout.plan_fx_rate'::regclass,
                                      'spm_payout.rep_currency'::regclass]::oid[]
