@@ -65,7 +65,8 @@ CREATE TABLE spm_payout.source (
     filter_column name,
     filter_values text[],
     registered_by text NOT NULL DEFAULT spm_payout.acting_role(),
-    CONSTRAINT source_filter_complete CHECK ((filter_column IS NULL) = (filter_values IS NULL))
+    CONSTRAINT source_filter_complete CHECK ((filter_column IS NULL) = (filter_values IS NULL)),
+    currency_column name
 );
 COMMENT ON TABLE spm_payout.source IS
     'a sales table of the user''s, by name, with the columns holding rep, deal, amount and date; a timestamptz date is read in time_zone; optional filter: filter_column::text = ANY(filter_values)';
@@ -97,7 +98,10 @@ CREATE TABLE spm_payout.plan (
     plan_id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name             text NOT NULL UNIQUE CHECK (name <> ''),
     year_start_month integer NOT NULL DEFAULT 1 CHECK (year_start_month BETWEEN 1 AND 12),
-    acceptance_policy text CHECK (acceptance_policy IN ('none', 'flag', 'hold'))
+    acceptance_policy text CHECK (acceptance_policy IN ('none', 'flag', 'hold')),
+    currency         text CONSTRAINT plan_currency_code CHECK (currency ~ '^[A-Z]{3}$'),
+    fx_policy        text NOT NULL DEFAULT 'deal_date'
+                     CONSTRAINT plan_fx_policy_known CHECK (fx_policy IN ('deal_date', 'period_end', 'plan_rate'))
 );
 COMMENT ON TABLE spm_payout.plan IS
     'a compensation plan: its versions say how it pays; its plan year (starting in year_start_month) is the span over which credit accumulates';

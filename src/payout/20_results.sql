@@ -142,7 +142,11 @@ CREATE TABLE spm_payout.payout_summary (
     payout     numeric NOT NULL,
     held       numeric NOT NULL DEFAULT 0,
     released   numeric NOT NULL DEFAULT 0,
-    PRIMARY KEY (period_id, rep)
+    PRIMARY KEY (period_id, rep),
+    plan_currency text,
+    currency      text,
+    fx_rate       numeric,
+    payout_local  numeric
 );
 CREATE INDEX payout_summary_rep ON spm_payout.payout_summary (rep);
 COMMENT ON TABLE spm_payout.payout_summary IS

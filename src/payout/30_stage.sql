@@ -79,7 +79,7 @@ COMMENT ON FUNCTION spm_payout_internal.check_registered() IS
     'internal: 42P01 if a registered relation was dropped';
 
 -- SQL reading one source over [lo, hi): source_id, deal, rep, amount,
--- deal_date.
+-- deal_date, currency (NULL without a currency_column: docs/currency.md).
 CREATE OR REPLACE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, range_lo date, range_hi date)
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -87,10 +87,12 @@ DECLARE
 BEGIN
     d := spm_payout_internal.date_expr(s, 's');
     RETURN format('SELECT %s AS source_id, (s.%I)::text AS deal, (s.%I)::text AS rep, (s.%I)::numeric AS amount,
-                          %s AS deal_date
+                          %s AS deal_date, %s AS currency
                      FROM %s s
                     WHERE %s AND %s %s',
-                  s.source_id, s.deal_column, s.rep_column, s.amount_column, d.expr, s.relation,
+                  s.source_id, s.deal_column, s.rep_column, s.amount_column, d.expr,
+                  CASE WHEN s.currency_column IS NULL THEN 'NULL::text' ELSE format('(s.%I)::text', s.currency_column) END,
+                  s.relation,
                   format(d.lo, to_char(range_lo, 'YYYY-MM-DD')), format(d.hi, to_char(range_hi, 'YYYY-MM-DD')),
                   CASE WHEN s.filter_column IS NULL THEN ''
                        ELSE format('AND (s.%I)::text = ANY (%L::text[])', s.filter_column, s.filter_values) END);
@@ -130,7 +132,7 @@ BEGIN
          WHERE pt.partrelid = s.relation;
     END IF;
     inner_sql := format('SELECT (%11$L::integer[])[width_bucket(%1$s, %12$L::date[])] AS pid,
-                                spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%5$s) AS fp
+                                spm.fingerprint(s.%2$I, s.%3$I, s.%4$I, %1$s%14$s%5$s) AS fp
                            FROM %6$s s %7$s
                           WHERE %8$s AND %9$s %10$s
                           GROUP BY 1%13$s',
@@ -148,7 +150,9 @@ BEGIN
                    ids,
                    -- ISO dates: the literal must not depend on the session's DateStyle
                    (SELECT array_agg(to_char(b, 'YYYY-MM-DD') ORDER BY i) FROM unnest(bounds) WITH ORDINALITY u(b, i)),
-                   CASE WHEN keys IS NULL THEN '' ELSE ', ' || keys END);
+                   CASE WHEN keys IS NULL THEN '' ELSE ', ' || keys END,
+                   -- each deal's currency (docs/currency.md)
+                   CASE WHEN s.currency_column IS NULL THEN '' ELSE format(', s.%I', s.currency_column) END);
     IF keys IS NULL THEN
         RETURN format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (%s) x WHERE x.pid IS NOT NULL', inner_sql);
     END IF;
@@ -165,6 +169,11 @@ COMMENT ON FUNCTION spm_payout_internal.source_fingerprint_sql(spm_payout.source
 -- version after a closed period does not change that period), its quotas
 -- and adjustments, the draws that touch it, and the registrations (by
 -- schema-qualified name, not OID: OIDs change when a dump is restored).
+-- With currencies (docs/currency.md): each deal's currency, the currency
+-- and rate policy of the plans in force, the exchange rates valid during
+-- the period, the fixed plan rates of the versions in force and the reps'
+-- payout currencies; each such part is left out (NULL) while empty, so a
+-- single-currency setup keeps the fingerprints it had.
 -- Source rows are hashed from their binary column values by spm.fingerprint
 -- (DateStyle and TimeZone change nothing; the date is taken in the source's
 -- time zone), with one scan per source over all the periods at once (an
@@ -211,38 +220,72 @@ BEGIN
              (SELECT spm.fingerprint(r.source_id, r.relation::text, r.deal_column::text, r.rep_column::text, r.weight_column::text)
                 FROM spm_payout.split_rule r),
              (SELECT spm.fingerprint(h.relation::text, h.rep_column::text, h.manager_column::text, h.valid_column::text,
-                                     h.override_rates::text) FROM spm_payout.hierarchy_rule h))
+                                     h.override_rates::text) FROM spm_payout.hierarchy_rule h),
+             'fx-sources:' || (SELECT spm.fingerprint(r.source_id, r.currency_column::text) FROM spm_payout.source r
+                                WHERE r.currency_column IS NOT NULL HAVING count(*) > 0),
+             'fx-plans:' || (SELECT spm.fingerprint(pl.plan_id, pl.currency, pl.fx_policy) FROM spm_payout.plan pl
+                              WHERE pl.currency IS NOT NULL
+                                AND EXISTS (SELECT 1 FROM spm_payout.plan_version v WHERE v.plan_id = pl.plan_id AND v.valid && p.period)
+                             HAVING count(*) > 0),
+             'fx-rates:' || (SELECT spm.fingerprint(r.from_currency, r.to_currency, r.rate_date, r.rate)
+                               FROM spm_payout.fx_rate r WHERE r.rate_date >= lower(p.period) AND r.rate_date < upper(p.period)
+                             HAVING count(*) > 0),
+             'fx-rates-in:' || (SELECT spm.fingerprint(r.from_currency, r.to_currency, r.rate_date, r.rate)
+                                  FROM (SELECT DISTINCT ON (f.from_currency, f.to_currency) f.*
+                                          FROM spm_payout.fx_rate f WHERE f.rate_date < lower(p.period)
+                                         ORDER BY f.from_currency, f.to_currency, f.rate_date DESC) r
+                                HAVING count(*) > 0),
+             'fx-plan-rates:' || (SELECT spm.fingerprint(f.version_id, f.currency, f.rate)
+                                    FROM spm_payout.plan_fx_rate f JOIN spm_payout.plan_version v ON v.version_id = f.version_id
+                                   WHERE v.valid && p.period HAVING count(*) > 0),
+             'fx-reps:' || (SELECT spm.fingerprint(c.rep, c.currency) FROM spm_payout.rep_currency c HAVING count(*) > 0))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
-    'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations)';
+    'internal: the fingerprint of every input of each period (source rows and splits, hierarchy, assignments, plan versions, quotas, adjustments, draws, registrations, currencies and exchange rates)';
 
 -- The deal-level credit rows of one source over one pay period, read from
 -- the registered tables with the caller's rights: direct or split credit
 -- per rep, rolled up along pg_temp.spm_chain (build_chains), with the plan
--- version of the credited person (docs/payout.md, "Rules").
+-- version of the credited person (docs/payout.md, "Rules").  A source
+-- with a currency_column converts each credit row into the currency of the
+-- credited person's plan with the rate in pg_temp.spm_fx (build_fx), then
+-- rounds it to the cent; a missing rate leaves the amount NULL, which the
+-- NOT NULL of credit_line refuses and write_credits explains
+-- (docs/currency.md).
 CREATE OR REPLACE FUNCTION spm_payout_internal.source_credit_sql(s spm_payout.source, p spm_payout.pay_period, rates numeric[])
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     sp   spm_payout.split_rule;
     base text;
+    amt  text;
     src  text := spm_payout_internal.source_sql(s, lower(p.period), upper(p.period));
+    -- a run that converts currencies has its rates in pg_temp.spm_fx (build_fx)
+    fx   boolean := s.currency_column IS NOT NULL AND to_regclass('pg_temp.spm_fx') IS NOT NULL;
+    cur  text := CASE WHEN fx THEN ', x.currency' ELSE '' END;
 BEGIN
     SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
     IF NOT FOUND THEN
-        base := format('SELECT x.source_id, x.deal, x.deal_date, x.rep, ''direct'' AS via, x.amount FROM (%s) x', src);
+        base := format('SELECT x.source_id, x.deal, x.deal_date, x.rep, ''direct'' AS via, x.amount%s FROM (%s) x', cur, src);
     ELSE
         base := format($b$
             WITH d AS (SELECT x.*, row_number() OVER () AS row_id FROM (%1$s) x),
                  t AS (SELECT (t.%3$I)::text AS deal, (t.%4$I)::text AS rep, (t.%5$I)::numeric AS weight FROM %2$s t
                         WHERE (t.%3$I)::text IN (SELECT d.deal FROM d))
-            SELECT d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount
+            SELECT d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount%6$s
               FROM d WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.deal = d.deal)
             UNION ALL
             SELECT d.source_id, d.deal, d.deal_date, t.rep, 'split',
-                   spm.split_share(d.amount, t.weight) OVER (PARTITION BY d.row_id ORDER BY t.rep)
+                   spm.split_share(d.amount, t.weight) OVER (PARTITION BY d.row_id ORDER BY t.rep)%7$s
               FROM d JOIN t ON t.deal = d.deal$b$,
-            src, sp.relation, sp.deal_column, sp.rep_column, sp.weight_column);
+            src, sp.relation, sp.deal_column, sp.rep_column, sp.weight_column,
+            replace(cur, 'x.', 'd.'), replace(cur, 'x.', 'd.'));
+    END IF;
+    amt := CASE WHEN rates IS NULL THEN 'd.amount'
+                ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END;
+    IF fx THEN
+        -- docs/currency.md, "Rules and rounding": convert, then round each credit row to the cent
+        amt := format('CASE WHEN c.currency IS NULL OR d.currency = c.currency THEN %1$s ELSE round((%1$s) * x.rate, 2) END', amt);
     END IF;
     RETURN format($q$
         SELECT %1$s AS period_id, %1$s AS for_period_id, c.version_id, d.source_id, d.deal_date,
@@ -250,11 +293,11 @@ BEGIN
                coalesce(c.ancestor, d.rep) AS rep, d.deal, CASE WHEN c.depth > 0 THEN d.rep END AS from_rep,
                %2$s AS amount
           FROM (%3$s) d
-          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date$q$,
-        p.period_id,
-        CASE WHEN rates IS NULL THEN 'd.amount'
-             ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END,
-        base);
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date%4$s$q$,
+        p.period_id, amt, base,
+        CASE WHEN NOT fx THEN ''
+             ELSE '
+          LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.source_credit_sql(spm_payout.source, spm_payout.pay_period, numeric[]) IS
     'internal: the SELECT computing the deal-level credit rows of one source over one pay period, from the registered tables';
@@ -283,6 +326,13 @@ BEGIN
             EXECUTE format('SELECT x.deal, CASE WHEN x.rep IS NULL THEN ''rep'' ELSE ''amount'' END AS col
                               FROM (%s) x WHERE x.rep IS NULL OR x.amount IS NULL LIMIT 1',
                            spm_payout_internal.source_sql(s, lower(p.period), upper(p.period))) INTO bad;
+            IF bad IS NULL AND s.currency_column IS NOT NULL AND to_regclass('pg_temp.spm_fx') IS NOT NULL THEN
+                -- not a NULL in the source: a deal without its exchange rate (docs/currency.md)
+                EXECUTE format('SELECT x.deal, x.deal_date, x.version_id FROM (%s) x WHERE x.amount IS NULL LIMIT 1',
+                               spm_payout_internal.source_credit_sql(s, p, h.override_rates)) INTO bad;
+                PERFORM spm_payout_internal.fx_fail(s.source_id, bad.deal, bad.deal_date, bad.version_id,
+                    spm_payout_internal.source_sql(s, lower(p.period), upper(p.period)));
+            END IF;
             RAISE EXCEPTION USING ERRCODE = '23502',
                 MESSAGE = format('source %s: deal %s has a NULL %s', s.name, coalesce(bad.deal, 'NULL'), coalesce(bad.col, 'rep')),
                 HINT = 'Fix the row, or filter it out of the source (filter_column).';
@@ -306,6 +356,9 @@ DECLARE
     n0  bigint;
     n   bigint;
     k   bigint;
+    -- the stage keeps each deal's currency when a run converts (stage())
+    fx  boolean := EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = 'pg_temp.spm_stage_deal'::regclass
+                                                          AND a.attname = 'currency' AND NOT a.attisdropped);
 BEGIN
     SELECT coalesce(max(d.row_id), 0) INTO n0 FROM pg_temp.spm_stage_deal d;
     n := n0;
@@ -313,10 +366,11 @@ BEGIN
         SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
         FOR p IN SELECT * FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (periods) ORDER BY lower(pp.period) LOOP
             -- row_id numbers the rows a split shares out (none without a split rule)
-            EXECUTE format('INSERT INTO pg_temp.spm_stage_deal (row_id, period_id, source_id, deal, rep, amount, deal_date)
-                            SELECT %s, %s, x.source_id, x.deal, x.rep, x.amount, x.deal_date FROM (%s) x',
+            EXECUTE format('INSERT INTO pg_temp.spm_stage_deal (row_id, period_id, source_id, deal, rep, amount, deal_date%4$s)
+                            SELECT %1$s, %2$s, x.source_id, x.deal, x.rep, x.amount, x.deal_date%5$s FROM (%3$s) x',
                            CASE WHEN sp.source_id IS NULL THEN 'NULL::bigint' ELSE format('%s + row_number() OVER ()', n) END,
-                           p.period_id, spm_payout_internal.source_sql(s, lower(p.period), upper(p.period)));
+                           p.period_id, spm_payout_internal.source_sql(s, lower(p.period), upper(p.period)),
+                           CASE WHEN fx THEN ', currency' ELSE '' END, CASE WHEN fx THEN ', x.currency' ELSE '' END);
             GET DIAGNOSTICS k = ROW_COUNT;
             n := n + k;
         END LOOP;
@@ -368,6 +422,12 @@ BEGIN
     PERFORM spm_payout_internal.drop_work_table(t) FROM unnest(ARRAY['spm_stage_deal', 'spm_stage_split', 'spm_stage_org']) t;
     CREATE TEMP TABLE spm_stage_deal (row_id bigint, period_id integer, source_id integer, deal text,
                                       rep text, amount numeric, deal_date date) ON COMMIT DROP;
+    -- deals in several currencies (docs/currency.md): the stage keeps each
+    -- deal's currency, for recomputing closed periods
+    IF EXISTS (SELECT 1 FROM spm_payout.plan pl WHERE pl.currency IS NOT NULL)
+       AND EXISTS (SELECT 1 FROM spm_payout.source o WHERE o.currency_column IS NOT NULL) THEN
+        ALTER TABLE pg_temp.spm_stage_deal ADD COLUMN currency text;
+    END IF;
     CREATE TEMP TABLE spm_stage_split (source_id integer, deal text, rep text, weight numeric) ON COMMIT DROP;
     CREATE TEMP TABLE spm_stage_org (rep text, manager text, valid daterange) ON COMMIT DROP;
 

@@ -20,8 +20,11 @@ BEGIN
         ('spm_stage_split', 'source_id integer, deal text, rep text, weight numeric'),
         ('spm_stage_org',   'rep text, manager text, valid daterange'),
         ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean'),
-        ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer')) v(name, cols)
+        ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer, currency text'),
+        ('spm_fx',          'version_id integer, currency text, day date, rate numeric')) v(name, cols)
     LOOP
+        -- only a run that converts currencies has rates (build_fx, docs/currency.md)
+        CONTINUE WHEN t.name = 'spm_fx' AND to_regclass('pg_temp.spm_fx') IS NULL;
         SELECT string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
           INTO shape
           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -29,7 +32,8 @@ BEGIN
            AND c.relkind = 'r' AND c.relpersistence = 't'
            AND NOT c.relhastriggers AND NOT c.relhasrules AND NOT c.relhasindex
            AND NOT c.relrowsecurity AND NOT c.relhassubclass AND NOT c.relispartition;
-        IF shape IS DISTINCT FROM t.cols THEN
+        -- the stage of a run that converts currencies keeps each deal's currency (docs/currency.md)
+        IF shape IS DISTINCT FROM t.cols AND NOT (t.name = 'spm_stage_deal' AND shape = t.cols || ', currency text') THEN
             RAISE EXCEPTION USING ERRCODE = '42809',
                 MESSAGE = format('spm_payout: pg_temp.%s is not the table a run stages', t.name),
                 HINT = 'Call spm_payout.run_payout; do not call internal functions directly.';
@@ -43,8 +47,13 @@ COMMENT ON FUNCTION spm_payout_internal.check_stage() IS
 -- rolled up to every manager above the rep as of the deal date, each
 -- matched to the plan version the credited person's assignment gives on
 -- the deal date.  One hash join of the deals with pg_temp.spm_chain
--- (build_chains) does the roll-up and the plan lookup at once.
-CREATE OR REPLACE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[], with_splits boolean) RETURNS text
+-- (build_chains) does the roll-up and the plan lookup at once.  Deals of
+-- the sources in fx_sources (those with a currency_column) are converted
+-- into the currency of the credited person's plan with pg_temp.spm_fx
+-- (build_fx) and rounded to the cent, as source_credit_sql does; a missing
+-- rate leaves the amount NULL (docs/currency.md).
+CREATE OR REPLACE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[], with_splits boolean,
+                                                          fx_sources integer[] DEFAULT NULL) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
     SELECT format($q$
         SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id, d.source_id, d.deal, d.deal_date,
@@ -52,32 +61,41 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
                CASE WHEN c.depth > 0 THEN d.rep END AS from_rep, coalesce(c.depth, 0)::smallint AS depth,
                %2$s AS amount
           FROM (%3$s) d
-          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date%4$s
     $q$, periods,
-       CASE WHEN rates IS NULL THEN 'd.amount'
-            ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END,
+       CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN a.amt
+            ELSE format('CASE WHEN c.currency IS NULL OR NOT (d.source_id = ANY (%2$L::integer[])) OR d.currency = c.currency
+                              THEN %1$s ELSE round((%1$s) * x.rate, 2) END', a.amt, fx_sources) END,
        CASE WHEN NOT with_splits THEN
-                format('SELECT s.period_id, s.source_id, s.deal, s.deal_date, s.rep, ''direct'' AS via, s.amount
-                          FROM pg_temp.spm_stage_deal s WHERE s.period_id = ANY (%L::integer[])', periods)
+                format('SELECT s.period_id, s.source_id, s.deal, s.deal_date, s.rep, ''direct'' AS via, s.amount%2$s
+                          FROM pg_temp.spm_stage_deal s WHERE s.period_id = ANY (%1$L::integer[])', periods, a.cur)
             ELSE format($s$
-                WITH d AS (SELECT * FROM pg_temp.spm_stage_deal WHERE period_id = ANY (%L::integer[]))
-                SELECT d.period_id, d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount
+                WITH d AS (SELECT * FROM pg_temp.spm_stage_deal WHERE period_id = ANY (%1$L::integer[]))
+                SELECT d.period_id, d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount%2$s
                   FROM d
                  WHERE NOT EXISTS (SELECT 1 FROM pg_temp.spm_stage_split s WHERE s.source_id = d.source_id AND s.deal = d.deal)
                 UNION ALL
                 SELECT d.period_id, d.source_id, d.deal, d.deal_date, s.rep, 'split',
-                       spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id ORDER BY s.rep)
-                  FROM d JOIN pg_temp.spm_stage_split s ON s.source_id = d.source_id AND s.deal = d.deal$s$, periods)
-       END)
+                       spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id ORDER BY s.rep)%2$s
+                  FROM d JOIN pg_temp.spm_stage_split s ON s.source_id = d.source_id AND s.deal = d.deal$s$,
+                periods, replace(a.cur, 's.', 'd.'))
+       END,
+       CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN ''
+            ELSE '
+          LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END)
+      FROM (SELECT CASE WHEN rates IS NULL THEN 'd.amount'
+                        ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END AS amt,
+                   CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN '' ELSE ', s.currency' END AS cur) a
 $f$;
-COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean) IS
-    'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions)';
+COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean, integer[]) IS
+    'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions, conversion into the plan currency)';
 
 -- Who is credited for a rep's deal, over time: the rep itself (depth 0)
 -- and every manager above it (depth 1, 2, ...) from the staged hierarchy,
 -- each cut into the date ranges of the credited person's plan versions
 -- (assignment range * version range; version NULL where none applies),
--- kept where they meet the staged periods.  A few rows per person, whatever
+-- with the plan's currency (docs/currency.md), kept where they meet the
+-- staged periods.  A few rows per person, whatever
 -- the number of deals.
 CREATE OR REPLACE FUNCTION spm_payout_internal.build_chains(periods integer[]) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -99,15 +117,16 @@ BEGIN
           FROM up JOIN pg_temp.spm_stage_org o ON o.rep = up.ancestor AND o.valid && up.valid
          WHERE o.manager IS NOT NULL AND NOT (o.manager = ANY (up.path)) AND up.depth < 100
     ), pieces AS (
-        SELECT a.rep, a.valid * v.valid AS valid, v.version_id
+        SELECT a.rep, a.valid * v.valid AS valid, v.version_id, pl.currency
           FROM spm_payout.assignment a JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid && a.valid
+          JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
     ), covered AS (
         SELECT p.rep, range_agg(p.valid) AS valid FROM pieces p GROUP BY p.rep
     ), cut AS (
-        SELECT up.rep, up.ancestor, up.depth, up.valid * p.valid AS valid, p.version_id
+        SELECT up.rep, up.ancestor, up.depth, up.valid * p.valid AS valid, p.version_id, p.currency
           FROM up JOIN pieces p ON p.rep = up.ancestor AND p.valid && up.valid
         UNION ALL
-        SELECT up.rep, up.ancestor, up.depth, g.r, NULL
+        SELECT up.rep, up.ancestor, up.depth, g.r, NULL, NULL
           FROM up LEFT JOIN covered cv ON cv.rep = up.ancestor
          CROSS JOIN LATERAL unnest(up.valid::datemultirange - coalesce(cv.valid, '{}'::datemultirange)) g(r)
     )
@@ -273,6 +292,7 @@ DECLARE
     n        bigint;
     chg  integer[];
     splits   boolean;
+    fx_src   integer[];
     bad      record;
 BEGIN
     PERFORM spm_payout_internal.check_stage();
@@ -327,8 +347,21 @@ BEGIN
     -- deal-level differences are booked here as late credit rows
     IF cardinality(chg) > 0 THEN
         IF to_regclass('pg_temp.spm_recalc') IS NOT NULL THEN DROP TABLE pg_temp.spm_recalc; END IF;
+        -- sources whose deals are converted into the plan currency (docs/currency.md)
+        IF EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = 'pg_temp.spm_stage_deal'::regclass
+                                                  AND a.attname = 'currency' AND NOT a.attisdropped) THEN
+            fx_src := ARRAY(SELECT o.source_id FROM spm_payout.source o WHERE o.currency_column IS NOT NULL ORDER BY 1);
+        END IF;
         EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
-                       spm_payout_internal.credit_sql(chg, h.override_rates, splits));
+                       spm_payout_internal.credit_sql(chg, h.override_rates, splits, fx_src));
+        IF cardinality(fx_src) > 0 THEN
+            SELECT c.source_id, c.deal, c.deal_date, c.version_id INTO bad FROM pg_temp.spm_recalc c WHERE c.amount IS NULL LIMIT 1;
+            IF FOUND THEN
+                PERFORM spm_payout_internal.fx_fail(bad.source_id, bad.deal, bad.deal_date, bad.version_id,
+                    format('SELECT s.deal, s.deal_date, s.currency FROM pg_temp.spm_stage_deal s WHERE s.source_id = %s',
+                           bad.source_id));
+            END IF;
+        END IF;
         PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc', 'period_id') FROM unnest(chg) j;
         EXECUTE format($q$
             INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
@@ -456,7 +489,7 @@ BEGIN
     -- ledger steps on what is paid: earned - held + released
     -- (docs/acceptance.md, "Draws").
     INSERT INTO spm_payout.payout_summary (run_id, period_id, rep, earned, draw, draw_kind, draw_paid,
-                                           recovered, forgiven, balance, payout, held, released)
+                                           recovered, forgiven, balance, payout, held, released, payout_local)
     WITH reps AS (
         SELECT l.rep FROM spm_payout.payout_line l WHERE l.period_id = pid
         UNION
@@ -495,9 +528,15 @@ BEGIN
     )
     SELECT run, pid, l.rep, l.earned, l.draw, l.kind,
            (l.line).draw_paid, (l.line).recovered, (l.line).forgiven, (l.line).balance, (l.line).payout,
-           l.held, l.released
+           l.held, l.released, (l.line).payout
       FROM ledger l WHERE l.step = 1;
     GET DIAGNOSTICS n = ROW_COUNT;
+    -- payouts in the reps' currencies (docs/currency.md); nothing to do
+    -- while no plan has a currency and no rep a payout currency
+    IF EXISTS (SELECT 1 FROM spm_payout.plan pl WHERE pl.currency IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM spm_payout.rep_currency) THEN
+        PERFORM spm_payout_internal.convert_payouts(pid);
+    END IF;
     t := spm_payout_internal.log_phase(run, 'draws', n, t);
 
     UPDATE spm_payout.run r

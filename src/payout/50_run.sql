@@ -113,6 +113,8 @@ BEGIN
             staged := staged + spm_payout_internal.stage_more(changed);
         END IF;
         PERFORM spm_payout_internal.build_chains(p.period_id || changed);
+        -- the exchange rates the credit of these periods needs (docs/currency.md)
+        PERFORM spm_payout_internal.build_fx(p.period_id || changed);
         phase := 'credit';
         staged := staged + spm_payout_internal.write_credits(p, spm_payout_internal.open_credit(p.period_id));
         phase := 'compute';

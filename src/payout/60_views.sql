@@ -28,25 +28,29 @@ SELECT p.label                 AS period,
        l.cause::text           AS cause,
        l.run_id                AS run_id,
        l.line_id               AS line_id,
-       l.accepted              AS accepted
+       l.accepted              AS accepted,
+       pl.currency             AS currency
   FROM spm_payout.payout_line l
   JOIN spm_payout.pay_period p ON p.period_id = l.period_id
   JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
   LEFT JOIN spm_payout.plan pl ON pl.plan_id = l.plan_id
   LEFT JOIN spm_payout.plan_version v ON v.version_id = l.version_id;
 COMMENT ON VIEW spm_payout.payout_statement IS
-    'statement lines: commission per plan version (to date and this period), prior-year corrections and manual adjustments';
+    'statement lines: commission per plan version (to date and this period), prior-year corrections and manual adjustments; currency: the plan''s (docs/currency.md)';
 
 CREATE OR REPLACE VIEW spm_payout.payout_summary_view WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, upper(p.period) - 1 AS period_end,
        p.status AS period_status, s.rep, s.earned, s.draw, s.draw_kind, s.draw_paid,
-       s.recovered, s.forgiven, s.balance, s.payout, s.run_id, s.held, s.released
+       s.recovered, s.forgiven, s.balance, s.payout, s.run_id, s.held, s.released,
+       s.plan_currency, s.currency, s.fx_rate, s.payout_local
   FROM spm_payout.payout_summary s JOIN spm_payout.pay_period p USING (period_id);
-COMMENT ON VIEW spm_payout.payout_summary_view IS 'per rep and period: earned, draw paid, recovered, forgiven, balance and payout';
+COMMENT ON VIEW spm_payout.payout_summary_view IS
+    'per rep and period: earned, draw paid, recovered, forgiven, balance and payout (in plan_currency), and the payout in the rep''s currency (docs/currency.md)';
 
 CREATE OR REPLACE VIEW spm_payout.credit_statement WITH (security_invoker = true) AS
 SELECT p.label AS period, f.label AS for_period, c.rep, pl.name AS plan, v.version AS plan_version,
-       s.name AS source, c.deal, c.deal_date, c.via, c.from_rep, c.depth::integer AS depth, c.amount
+       s.name AS source, c.deal, c.deal_date, c.via, c.from_rep, c.depth::integer AS depth, c.amount,
+       pl.currency AS currency
   FROM spm_payout.credit_line c
   JOIN spm_payout.pay_period p ON p.period_id = c.period_id
   JOIN spm_payout.pay_period f ON f.period_id = c.for_period_id
@@ -54,7 +58,7 @@ SELECT p.label AS period, f.label AS for_period, c.rep, pl.name AS plan, v.versi
   LEFT JOIN spm_payout.plan_version v ON v.version_id = c.version_id
   LEFT JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id;
 COMMENT ON VIEW spm_payout.credit_statement IS
-    'deal-level credit: what each deal credited to whom (direct, split or roll-up), in the period it was booked; for_period <> period marks a late change';
+    'deal-level credit: what each deal credited to whom (direct, split or roll-up), in the period it was booked; for_period <> period marks a late change; amount in the plan''s currency (docs/currency.md)';
 
 CREATE OR REPLACE VIEW spm_payout.attainment_by_rep WITH (security_invoker = true) AS
 SELECT p.label AS period, lower(p.period) AS period_start, l.rep, pl.name AS plan, v.version AS plan_version,
