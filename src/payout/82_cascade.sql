@@ -487,15 +487,23 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format('cascade %s has not been computed', c.cascade_id),
             HINT = 'Call spm_payout.compute_cascade, review spm_payout.cascade_goal, then approve.';
     END IF;
-    IF EXISTS (SELECT r.node, r.parent, r.depth, r.leaf, r.base_weight, r.days_on_plan, r.presence, r.ramp_factor,
-                      r.effective_weight, r.goal, r.children_total, r.coverage
-                 FROM spm_payout.cascade_rows(c.cascade_id) r
-               EXCEPT ALL
-               SELECT g.node, g.parent, g.depth, g.leaf, g.base_weight, g.days_on_plan, g.presence, g.ramp_factor,
-                      g.effective_weight, g.goal, g.children_total, g.coverage
-                 FROM spm_payout.cascade_goal g WHERE g.cascade_id = c.cascade_id)
-       OR (SELECT count(*) FROM spm_payout.cascade_goal g WHERE g.cascade_id = c.cascade_id)
-          <> (SELECT count(*) FROM pg_temp.spm_cascade_tree) THEN
+    PERFORM spm_payout_internal.drop_work_table('spm_cascade_now');
+    CREATE TEMP TABLE spm_cascade_now ON COMMIT DROP AS SELECT * FROM spm_payout.cascade_rows(c.cascade_id);
+    IF EXISTS ((SELECT r.node, r.parent, r.depth, r.leaf, r.base_weight, r.days_on_plan, r.presence, r.ramp_factor,
+                       r.effective_weight, r.goal, r.children_total, r.coverage
+                  FROM pg_temp.spm_cascade_now r
+                EXCEPT ALL
+                SELECT g.node, g.parent, g.depth, g.leaf, g.base_weight, g.days_on_plan, g.presence, g.ramp_factor,
+                       g.effective_weight, g.goal, g.children_total, g.coverage
+                  FROM spm_payout.cascade_goal g WHERE g.cascade_id = c.cascade_id)
+               UNION ALL
+               (SELECT g.node, g.parent, g.depth, g.leaf, g.base_weight, g.days_on_plan, g.presence, g.ramp_factor,
+                       g.effective_weight, g.goal, g.children_total, g.coverage
+                  FROM spm_payout.cascade_goal g WHERE g.cascade_id = c.cascade_id
+                EXCEPT ALL
+                SELECT r.node, r.parent, r.depth, r.leaf, r.base_weight, r.days_on_plan, r.presence, r.ramp_factor,
+                       r.effective_weight, r.goal, r.children_total, r.coverage
+                  FROM pg_temp.spm_cascade_now r)) THEN
         RAISE EXCEPTION USING ERRCODE = '55000',
             MESSAGE = format('the inputs of cascade %s changed since it was computed', c.cascade_id),
             DETAIL = 'The hierarchy, the assignments or the weights now give other goals than those stored in spm_payout.cascade_goal.',
