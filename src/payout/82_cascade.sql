@@ -214,13 +214,6 @@ BEGIN
     EXECUTE format('INSERT INTO pg_temp.spm_cascade_org SELECT (h.%I)::text, (h.%I)::text FROM %s h
                      WHERE h.%I @> %L::date AND h.%I IS NOT NULL',
                    h.rep_column, h.manager_column, h.relation, h.valid_column, to_char(as_of, 'YYYY-MM-DD'), h.rep_column);
-    SELECT o.node, count(*) AS k INTO bad FROM pg_temp.spm_cascade_org o GROUP BY o.node HAVING count(*) > 1
-     ORDER BY o.node COLLATE "C" LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('hierarchy rule: %s has %s managers on %s', bad.node, bad.k, to_char(as_of, 'YYYY-MM-DD')),
-            HINT = 'A rep has one manager on any date; end one range where the next begins.';
-    END IF;
     CREATE TEMP TABLE spm_cascade_tree ON COMMIT DROP AS
     WITH RECURSIVE t(node, parent, depth, path) AS (
         SELECT cascade_tree.root, NULL::text, 0, ARRAY[cascade_tree.root]
@@ -240,6 +233,15 @@ BEGIN
             MESSAGE = format('hierarchy rule: the hierarchy has a cycle on %s: %s -> %s',
                              to_char(as_of, 'YYYY-MM-DD'), array_to_string(bad.path, ' -> '), bad.node),
             DETAIL = 'Each arrow goes from a manager to a rep who reports to it.';
+    END IF;
+    -- a node of the subtree with two managers (one of them may be outside it)
+    SELECT o.node, count(*) AS k INTO bad FROM pg_temp.spm_cascade_org o
+     WHERE o.node IN (SELECT t.node FROM pg_temp.spm_cascade_tree t) GROUP BY o.node HAVING count(*) > 1
+     ORDER BY o.node COLLATE "C" LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('hierarchy rule: %s has %s managers on %s', bad.node, bad.k, to_char(as_of, 'YYYY-MM-DD')),
+            HINT = 'A rep has one manager on any date; end one range where the next begins.';
     END IF;
     SELECT count(*) INTO n FROM pg_temp.spm_cascade_tree;
     IF n = 1 THEN
