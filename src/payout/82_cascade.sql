@@ -154,34 +154,50 @@ CREATE TRIGGER goal_cascade_check BEFORE INSERT OR UPDATE OR DELETE ON spm_payou
     FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.cascade_check();
 
 -- Weights and computed goals belong to a draft: those of an approved or
--- superseded cascade are frozen.
+-- superseded cascade are frozen.  Statement-level triggers with transition
+-- tables: one check per statement, whatever the number of rows.
 CREATE FUNCTION spm_payout_internal.cascade_frozen() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c record;
-    cid integer;
 BEGIN
     IF spm_payout_internal.restoring() THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        RETURN NULL;
     END IF;
-    FOREACH cid IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.cascade_id END,
-                               CASE WHEN TG_OP <> 'DELETE' THEN NEW.cascade_id END] LOOP
-        SELECT g.cascade_id, g.status INTO c FROM spm_payout.goal_cascade g WHERE g.cascade_id = cid;
-        IF FOUND AND c.status <> 'draft' THEN
-            RAISE EXCEPTION USING ERRCODE = '55000',
-                MESSAGE = format('cascade %s is %s: its %s cannot change', cid, c.status,
-                                 CASE TG_TABLE_NAME WHEN 'cascade_weight' THEN 'weights' ELSE 'goals' END),
-                HINT = 'Create a new version with spm_payout.create_cascade.';
-        END IF;
-    END LOOP;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    IF TG_OP = 'INSERT' THEN
+        SELECT g.cascade_id, g.status INTO c FROM spm_payout.goal_cascade g
+         WHERE g.status <> 'draft' AND g.cascade_id IN (SELECT n.cascade_id FROM new_rows n) LIMIT 1;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT g.cascade_id, g.status INTO c FROM spm_payout.goal_cascade g
+         WHERE g.status <> 'draft' AND (g.cascade_id IN (SELECT n.cascade_id FROM new_rows n)
+                                        OR g.cascade_id IN (SELECT o.cascade_id FROM old_rows o)) LIMIT 1;
+    ELSE
+        SELECT g.cascade_id, g.status INTO c FROM spm_payout.goal_cascade g
+         WHERE g.status <> 'draft' AND g.cascade_id IN (SELECT o.cascade_id FROM old_rows o) LIMIT 1;
+    END IF;
+    IF c.cascade_id IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = format('cascade %s is %s: its %s cannot change', c.cascade_id, c.status,
+                             CASE TG_TABLE_NAME WHEN 'cascade_weight' THEN 'weights' ELSE 'goals' END),
+            HINT = 'Create a new version with spm_payout.create_cascade.';
+    END IF;
+    RETURN NULL;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.cascade_frozen() IS
-    'trigger: the weights and goals of an approved or superseded cascade cannot change (55000)';
-CREATE TRIGGER cascade_weight_frozen BEFORE INSERT OR UPDATE OR DELETE ON spm_payout.cascade_weight
-    FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.cascade_frozen();
-CREATE TRIGGER cascade_goal_frozen BEFORE INSERT OR UPDATE OR DELETE ON spm_payout.cascade_goal
-    FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.cascade_frozen();
+    'statement trigger: the weights and goals of an approved or superseded cascade cannot change (55000)';
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['cascade_weight', 'cascade_goal'] LOOP
+        EXECUTE format('CREATE TRIGGER %1$I AFTER INSERT ON spm_payout.%2$I REFERENCING NEW TABLE AS new_rows
+                        FOR EACH STATEMENT EXECUTE FUNCTION spm_payout_internal.cascade_frozen()', t || '_frozen_insert', t);
+        EXECUTE format('CREATE TRIGGER %1$I AFTER UPDATE ON spm_payout.%2$I REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+                        FOR EACH STATEMENT EXECUTE FUNCTION spm_payout_internal.cascade_frozen()', t || '_frozen_update', t);
+        EXECUTE format('CREATE TRIGGER %1$I AFTER DELETE ON spm_payout.%2$I REFERENCING OLD TABLE AS old_rows
+                        FOR EACH STATEMENT EXECUTE FUNCTION spm_payout_internal.cascade_frozen()', t || '_frozen_delete', t);
+    END LOOP;
+END $$;
 CREATE TRIGGER goal_cascade_audit AFTER INSERT OR UPDATE OR DELETE ON spm_payout.goal_cascade
     FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.audit();
 CREATE TRIGGER cascade_weight_audit AFTER INSERT OR UPDATE OR DELETE ON spm_payout.cascade_weight
@@ -214,6 +230,7 @@ BEGIN
     EXECUTE format('INSERT INTO pg_temp.spm_cascade_org SELECT (h.%I)::text, (h.%I)::text FROM %s h
                      WHERE h.%I @> %L::date AND h.%I IS NOT NULL',
                    h.rep_column, h.manager_column, h.relation, h.valid_column, to_char(as_of, 'YYYY-MM-DD'), h.rep_column);
+    ANALYZE pg_temp.spm_cascade_org;
     CREATE TEMP TABLE spm_cascade_tree ON COMMIT DROP AS
     WITH RECURSIVE t(node, parent, depth, path) AS (
         SELECT cascade_tree.root, NULL::text, 0, ARRAY[cascade_tree.root]
@@ -225,6 +242,7 @@ BEGIN
     SELECT t.node, t.parent, t.depth, t.path,
            NOT EXISTS (SELECT 1 FROM pg_temp.spm_cascade_org o WHERE o.parent = t.node) AS leaf
       FROM t;
+    ANALYZE pg_temp.spm_cascade_tree;
     SELECT t.path, o.node INTO bad
       FROM pg_temp.spm_cascade_tree t JOIN pg_temp.spm_cascade_org o ON o.parent = t.node
      WHERE o.node = ANY (t.path) LIMIT 1;
@@ -322,9 +340,9 @@ BEGIN
     UPDATE pg_temp.spm_cascade_tree t SET w = t.base * coalesce(t.ramp_factor, 0) * t.days WHERE t.leaf;
     SELECT max(t.depth) INTO maxd FROM pg_temp.spm_cascade_tree t;
     FOR lvl IN REVERSE maxd - 1 .. 0 LOOP
-        UPDATE pg_temp.spm_cascade_tree t
-           SET w = coalesce(t.given * pdays, (SELECT sum(k.w) FROM pg_temp.spm_cascade_tree k WHERE k.parent = t.node AND k.depth = lvl + 1))
-         WHERE t.depth = lvl AND NOT t.leaf;
+        UPDATE pg_temp.spm_cascade_tree t SET w = coalesce(t.given * pdays, s.total)
+          FROM (SELECT k.parent, sum(k.w) AS total FROM pg_temp.spm_cascade_tree k WHERE k.depth = lvl + 1 GROUP BY k.parent) s
+         WHERE t.depth = lvl AND NOT t.leaf AND s.parent = t.node;
     END LOOP;
 
     -- goals, top-down: a team's goal x (1 + over_assignment) split among its
@@ -582,10 +600,11 @@ BEGIN
            CASE WHEN t.depth = 0 THEN root_goal END,
            CASE WHEN t.depth = 0 THEN round(coalesce(sum(q.amount), 0) / root_goal, 12) END,
            CASE WHEN t.depth = 0 THEN coalesce(sum(q.amount), 0) - root_goal END
-      FROM pg_temp.spm_cascade_tree t
-      JOIN pg_temp.spm_cascade_tree l ON l.leaf AND t.node = ANY (l.path)
+      FROM pg_temp.spm_cascade_tree l
+     CROSS JOIN LATERAL unnest(l.path) a(anc)
+      JOIN pg_temp.spm_cascade_tree t ON t.node = a.anc AND NOT t.leaf
       LEFT JOIN spm_payout.quota q ON q.rep = l.node AND q.period_id = p.period_id
-     WHERE NOT t.leaf
+     WHERE l.leaf
      GROUP BY t.node, t.parent, t.depth
      ORDER BY t.depth, t.node COLLATE "C";
 END $$;
