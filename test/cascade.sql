@@ -17,7 +17,7 @@
 --   f. rights: analysts read all, reps read their own approved rows
 --   g. the fingerprint of a period includes the quota basis
 BEGIN;
-SELECT plan(76);
+SELECT plan(79);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -203,6 +203,16 @@ SELECT results_eq($$SELECT cascade_id, status FROM spm_payout.goal_cascade ORDER
 SELECT is((SELECT count(*)::int FROM spm_payout.quota WHERE period_id = :apr AND cascade_id = :c2), 7,
           'c: the quotas are version 2''s');
 
+-- the hand-entered check: version 2's quotas under East (e2 349,206.35 by
+-- 1 : 1 -> cat 174,603.18, dan 174,603.17): 174,603.18 + 174,603.17 + 174,603.18
+-- + 174,603.17 = 698,412.70 against a goal of 700,000: coverage
+-- 0.997732428571.., gap -1,587.30
+SELECT results_eq($$SELECT node, reps, reps_without_quota, quota_total, goal, coverage, gap
+                      FROM spm_payout.quota_coverage('2025-04-15', 'east', 700000) ORDER BY depth, node$$,
+    $$VALUES ('east', 4::bigint, 0::bigint, 698412.70, 700000::numeric, 0.997732428571, -1587.30),
+             ('e1', 2, 0, 349206.35, NULL, NULL, NULL), ('e2', 2, 0, 349206.35, NULL, NULL, NULL)$$,
+    'c: quota_coverage adds up the quotas under each team and compares the root with a goal');
+
 -- ============================================== d. history and potential
 SELECT spm_payout.create_cascade('2025-05-15', 'acme', 1000, weight_basis => 'history') AS c3 \gset
 SELECT is(spm_payout.history_weights(:c3, '2025-04-15'), 7, 'd: history weights for the 7 reps from April''s run');
@@ -217,6 +227,20 @@ SELECT results_eq($$SELECT * FROM casc.goals($$ || :c3 || $$)$$,
     $$VALUES ('acme', 1000.00), ('east', 833.33), ('west', 166.67), ('e1', 833.33), ('e2', 0), ('w1', 166.67),
              ('ann', 833.33), ('bob', 0), ('cat', 0), ('dan', 0), ('eve', 0), ('fay', 166.67), ('gus', 0)$$,
     'd: history goals; a team whose weight is 0 gets 0 and passes 0 down');
+-- the hierarchy as of a date: Hal joins E1 on May 10 (no plan yet: weight 0, goal 0)
+INSERT INTO casc.org VALUES ('hal', 'e1', '[2025-05-10,)');
+SELECT is((SELECT count(*)::int FROM spm_payout.cascade_rows(spm_payout.create_cascade('2025-05-15', 'acme', 10))), 13,
+          'd: read as of the period''s first day, the tree has 13 nodes');
+SELECT results_eq($$SELECT node, goal FROM spm_payout.cascade_rows(spm_payout.create_cascade('2025-05-15', 'acme', 10,
+                                                                   as_of => '2025-05-20')) WHERE parent = 'e1'$$,
+    -- May, on a plan all month: ann, bob, cat, dan, eve, fay (1 each); gus
+    -- (left) and hal 0. acme 10 by east 4 : west 2 -> 6.666.. -> 6.66 (+1 cent:
+    -- larger remainder) = 6.67 and 3.33; east 6.67 by e1 2 : e2 2 -> 3.335 each
+    -- -> 3.33, the odd cent to the earlier node: e1 3.34; e1 by ann 1 : bob 1 :
+    -- hal 0 -> 1.67, 1.67, 0.00
+    $$VALUES ('ann', 1.67), ('bob', 1.67), ('hal', 0.00)$$,
+    'd: read as of May 20, Hal is under E1, with a goal of 0');
+DELETE FROM casc.org WHERE rep = 'hal';
 SELECT spm_payout.create_cascade('2025-05-15', 'acme', 1000, weight_basis => 'potential') AS c4 \gset
 SELECT throws_ok(format('SELECT spm_payout.compute_cascade(%s)', :c4), '22023',
     format('cascade %s: rep ann (under e1) has no potential weight', :c4), 'd: a missing weight names the rep (22023)');
@@ -288,8 +312,8 @@ DELETE FROM casc.org WHERE rep IN ('cy1', 'cy2', 'two');
 -- ================================================================ f. rights
 RESET ROLE;
 SET ROLE :"ana";
-SELECT is((SELECT count(*)::int FROM spm_payout.cascade_goal), 52, 'f: an analyst reads every cascade''s goals (4 x 13 nodes)');
-SELECT is((SELECT count(*)::int FROM spm_payout.cascade_coverage), 24, 'f: ... and the coverage view (4 x 6 teams)');
+SELECT is((SELECT count(*)::int FROM spm_payout.cascade_goal), 79, 'f: an analyst reads every cascade''s goals (5 x 13 nodes + 14)');
+SELECT is((SELECT count(*)::int FROM spm_payout.cascade_coverage), 36, 'f: ... and the coverage view (6 x 6 teams)');
 SELECT throws_ok($$SELECT spm_payout.create_cascade('2025-05-15', 'acme', 1)$$, '42501', NULL,
     'f: an analyst cannot create a cascade (42501)');
 SELECT throws_ok(format('SELECT spm_payout.approve_cascade(%s)', :c3), '42501', NULL, 'f: ... nor approve one (42501)');
