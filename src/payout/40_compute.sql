@@ -148,7 +148,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM (SELECT a.rep, v.version_id, v.base, v.target_incentive, k.period, k.period * a.valid * v.valid AS part,
                    q.amount,
                    CASE WHEN q.basis = 'days_on_plan'
-                        THEN spm.split_share(q.amount, (upper(k.period * a.valid * v.valid) - lower(k.period * a.valid * v.valid))::numeric,
+                        THEN spm.split_share(CASE WHEN q.basis = 'days_on_plan' THEN q.amount END, (upper(k.period * a.valid * v.valid) - lower(k.period * a.valid * v.valid))::numeric,
                                              greatest(2, scale(q.amount)))
                                OVER (PARTITION BY a.rep ORDER BY lower(k.period * a.valid * v.valid))
                         ELSE spm.prorate(q.amount, k.period, k.period * a.valid * v.valid) END AS quota
