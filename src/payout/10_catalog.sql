@@ -134,7 +134,10 @@ CREATE TABLE spm_payout.quota (
     rep       text NOT NULL,
     period_id integer NOT NULL REFERENCES spm_payout.pay_period,
     amount    numeric NOT NULL CONSTRAINT quota_must_be_positive CHECK (amount > 0 AND amount < 'Infinity'),
-    PRIMARY KEY (rep, period_id)
+    PRIMARY KEY (rep, period_id),
+    -- new in 0.3.0 (docs/goals.md): declared last, as the upgrade adds them
+    basis      text NOT NULL DEFAULT 'period' CONSTRAINT quota_basis_known CHECK (basis IN ('period', 'days_on_plan')),
+    cascade_id integer
 );
 COMMENT ON TABLE spm_payout.quota IS 'a rep''s quota for a pay period (prorated when the rep is on the plan for part of it)';
 

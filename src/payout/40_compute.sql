@@ -152,24 +152,34 @@ COMMENT ON FUNCTION spm_payout_internal.build_chains(integer[]) IS
 
 -- A period's quota and target incentive per rep and plan version,
 -- prorated (spm.prorate) to the days the rep is on the version: assignment
--- range * version range * period.  no_quota: a quota or attainment version
--- the rep is on without a quota for the period.
+-- range * version range * period.  A quota of basis 'days_on_plan' (written
+-- by an approved cascade, docs/goals.md) is already prorated: it is shared
+-- among the rep's pieces (version ranges) by days, penny-exact
+-- (spm.split_share, in date order), the denominator being the days the rep
+-- is on any plan in the period, so its parts add up to the quota itself.
+-- no_quota: a quota or attainment version the rep is on without a quota for
+-- the period.
 CREATE OR REPLACE FUNCTION spm_payout_internal.period_parts(pid integer)
 RETURNS TABLE (rep text, version_id integer, quota numeric, target numeric, no_quota boolean)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT a.rep, v.version_id,
-           sum(spm.prorate(q.amount, k.period, k.period * a.valid * v.valid)),
-           sum(spm.prorate(v.target_incentive, k.period, k.period * a.valid * v.valid)),
-           bool_or(q.amount IS NULL AND v.base <> 'amount')
-      FROM spm_payout.pay_period k
-      JOIN spm_payout.assignment a ON a.valid && k.period
-      JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid && k.period AND v.valid && a.valid
-      LEFT JOIN spm_payout.quota q ON q.rep = a.rep AND q.period_id = k.period_id
-     WHERE k.period_id = pid AND NOT isempty(k.period * a.valid * v.valid)
+    SELECT x.rep, x.version_id, sum(x.quota), sum(spm.prorate(x.target_incentive, x.period, x.part)),
+           bool_or(x.amount IS NULL AND x.base <> 'amount')
+      FROM (SELECT a.rep, v.version_id, v.base, v.target_incentive, k.period, k.period * a.valid * v.valid AS part,
+                   q.amount,
+                   CASE WHEN q.basis = 'days_on_plan'
+                        THEN spm.split_share(CASE WHEN q.basis = 'days_on_plan' THEN q.amount END, (upper(k.period * a.valid * v.valid) - lower(k.period * a.valid * v.valid))::numeric,
+                                             greatest(2, scale(q.amount)))
+                               OVER (PARTITION BY a.rep ORDER BY lower(k.period * a.valid * v.valid))
+                        ELSE spm.prorate(q.amount, k.period, k.period * a.valid * v.valid) END AS quota
+              FROM spm_payout.pay_period k
+              JOIN spm_payout.assignment a ON a.valid && k.period
+              JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid && k.period AND v.valid && a.valid
+              LEFT JOIN spm_payout.quota q ON q.rep = a.rep AND q.period_id = k.period_id
+             WHERE k.period_id = pid AND NOT isempty(k.period * a.valid * v.valid)) x
      GROUP BY 1, 2
 $$;
 COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
-    'internal: quota and target incentive of a period per rep and plan version, prorated to the days on the version';
+    'internal: quota and target incentive of a period per rep and plan version, prorated to the days on the version (a days_on_plan quota: shared by days among the rep''s versions, not scaled down)';
 
 -- What a computation of a period records per rep and plan version: its
 -- credit and its quota parts.  credits: the period's partition of
