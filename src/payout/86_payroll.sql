@@ -1,10 +1,11 @@
 -- spm_payout, part 86: payroll export (docs/payroll.md).
 --
 -- A batch per pay date exports what is owed to each rep, per pay period and
--- payroll earning code, minus what earlier batches exported for the same
--- rep, period and code: a rerun of an exported period, or a late change
--- paid in it, shows up as an 'adjustment' line of the next batch, and the
--- lines of an exported batch never change.  Written only by
+-- use (line kind and plan, draw, recovery) under its payroll earning code,
+-- minus what earlier batches exported for the same rep, period and use: a
+-- rerun of an exported period, or a late change paid in it, shows up as an
+-- 'adjustment' line of the next batch, and the lines of an exported batch
+-- never change.  Written only by
 -- export_payroll() (SECURITY DEFINER); one set-based statement per batch.
 
 CREATE TABLE spm_payout.employee (
@@ -49,12 +50,14 @@ CREATE TABLE spm_payout.payroll_line (
     period_id       integer NOT NULL REFERENCES spm_payout.pay_period,
     amount          numeric NOT NULL CHECK (amount <> 0 AND amount = round(amount, 2)),
     kind            text NOT NULL CHECK (kind IN ('regular', 'adjustment')),
-    UNIQUE (batch_id, rep, period_id, earning_code)
+    pays            text NOT NULL CHECK (pays IN ('commission', 'prior_year', 'manual', 'draw', 'recovery')),
+    plan_id         integer,
+    CONSTRAINT payroll_line_once UNIQUE NULLS NOT DISTINCT (batch_id, rep, period_id, pays, plan_id)
 );
 CREATE INDEX payroll_line_rep ON spm_payout.payroll_line (rep);
-CREATE INDEX payroll_line_key ON spm_payout.payroll_line (rep, period_id, earning_code);
+CREATE INDEX payroll_line_key ON spm_payout.payroll_line (rep, period_id);
 COMMENT ON TABLE spm_payout.payroll_line IS
-    'an amount exported to payroll: rep (and its employee id), earning code, pay period, cents; adjustment = a change to a period an earlier batch exported';
+    'an amount exported to payroll: rep (and its employee id), earning code, pay period, cents, and what it pays (pays: line_kind, draw or recovery; plan_id for commission and prior_year); adjustment = a change to a period an earlier batch exported';
 
 -- Exported batches are locked: their lines are neither added, changed nor
 -- deleted, and the batch row stays as it is.  Lines are added by one
@@ -102,66 +105,68 @@ CREATE TRIGGER payroll_batch_no_truncate BEFORE TRUNCATE ON spm_payout.payroll_b
 CREATE TRIGGER payroll_line_no_truncate BEFORE TRUNCATE ON spm_payout.payroll_line
     FOR EACH STATEMENT EXECUTE FUNCTION spm_payout_internal.keep_exported();
 
--- What is owed per rep, period and earning code for a set of periods, from
--- the results as they are now (docs/payroll.md, "Rules and rounding"):
--- payout = max(earned, 0) + draw_paid - recovered, so a period's lines are
--- exported under their codes when its earnings are >= 0 (a negative total
--- pays nothing: it is carried as a draw balance and recovered later), the
--- draw paid under 'draw' and the recovered amount, negative, under
--- 'recovery'.  code is NULL where no earning code applies.
+-- What is owed per rep, period and use (line_kind and plan, draw,
+-- recovery) for a set of periods, from the results as they are now
+-- (docs/payroll.md, "Rules and rounding"): payout = max(earned, 0) +
+-- draw_paid - recovered, so a period's lines are owed per line_kind and
+-- plan when its earnings are >= 0 (a negative total pays nothing: the draw
+-- ledger carries it as a balance, recovered later), the draw paid as
+-- 'draw' and the recovered amount, negative, as 'recovery'.  Not rounded.
 CREATE FUNCTION spm_payout_internal.payroll_owed(periods integer[])
-RETURNS TABLE (rep text, period_id integer, pays text, plan_id integer, code text, amount numeric)
+RETURNS TABLE (rep text, period_id integer, pays text, plan_id integer, amount numeric)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH owed AS (
-        SELECT l.rep, l.period_id, l.line_kind AS pays, l.plan_id, sum(l.earned) AS amount
-          FROM spm_payout.payout_line l
-          JOIN spm_payout.payout_summary s ON s.period_id = l.period_id AND s.rep = l.rep
-         WHERE l.period_id = ANY (periods) AND s.earned >= 0
-         GROUP BY l.rep, l.period_id, l.line_kind, l.plan_id
-        UNION ALL
-        SELECT s.rep, s.period_id, 'draw', NULL, s.draw_paid
-          FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.draw_paid <> 0
-        UNION ALL
-        SELECT s.rep, s.period_id, 'recovery', NULL, -s.recovered
-          FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.recovered <> 0
-    )
-    SELECT o.rep, o.period_id, o.pays, o.plan_id,
-           (SELECT c.code FROM spm_payout.earning_code c
-             WHERE c.pays = o.pays AND (c.plan_id = o.plan_id OR c.plan_id IS NULL)
-             ORDER BY c.plan_id NULLS LAST LIMIT 1),
-           o.amount
-      FROM owed o
+    SELECT l.rep, l.period_id, l.line_kind, l.plan_id, sum(l.earned)
+      FROM spm_payout.payout_line l
+      JOIN spm_payout.payout_summary s ON s.period_id = l.period_id AND s.rep = l.rep
+     WHERE l.period_id = ANY (periods) AND s.earned >= 0
+     GROUP BY l.rep, l.period_id, l.line_kind, l.plan_id
+    UNION ALL
+    SELECT s.rep, s.period_id, 'draw', NULL, s.draw_paid
+      FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.draw_paid <> 0
+    UNION ALL
+    SELECT s.rep, s.period_id, 'recovery', NULL, -s.recovered
+      FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.recovered <> 0
 $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.payroll_owed(integer[]) FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.payroll_owed(integer[]) IS
-    'internal: what the current results owe per rep, period and earning code (NULL code: none applies), before rounding';
+    'internal: what the current results owe per rep, period and use (line_kind and plan, draw, recovery), before rounding';
 
 -- What a new batch exports for the covered periods: owed (rounded to the
--- cent per rep, period and code) minus what every batch so far exported.
+-- cent per rep, period and use) minus what every batch so far exported for
+-- the same rep, period and use, with the earning code of that use now
+-- (the plan's own, else the one for every plan; NULL: none).
 CREATE FUNCTION spm_payout_internal.payroll_due(periods integer[])
-RETURNS TABLE (rep text, period_id integer, code text, amount numeric, kind text)
+RETURNS TABLE (rep text, period_id integer, pays text, plan_id integer, code text, amount numeric, kind text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH owed AS (
-        SELECT o.rep, o.period_id, o.code, round(sum(o.amount), 2) AS amount
+        SELECT o.rep, o.period_id, o.pays, o.plan_id, round(sum(o.amount), 2) AS amount
           FROM spm_payout_internal.payroll_owed(periods) o
-         WHERE o.code IS NOT NULL
-         GROUP BY o.rep, o.period_id, o.code
+         GROUP BY o.rep, o.period_id, o.pays, o.plan_id
     ), done AS (
-        SELECT pl.rep, pl.period_id, pl.earning_code AS code, sum(pl.amount) AS amount
+        SELECT pl.rep, pl.period_id, pl.pays, pl.plan_id, sum(pl.amount) AS amount
           FROM spm_payout.payroll_line pl
-         GROUP BY pl.rep, pl.period_id, pl.earning_code
+         GROUP BY pl.rep, pl.period_id, pl.pays, pl.plan_id
+    ), diff AS (
+        SELECT coalesce(o.rep, d.rep) AS rep, coalesce(o.period_id, d.period_id) AS period_id,
+               coalesce(o.pays, d.pays) AS pays, coalesce(o.plan_id, d.plan_id) AS plan_id,
+               coalesce(o.amount, 0) - coalesce(d.amount, 0) AS amount
+          FROM owed o
+          FULL JOIN done d ON d.rep = o.rep AND d.period_id = o.period_id AND d.pays = o.pays
+                          AND coalesce(d.plan_id, -1) = coalesce(o.plan_id, -1)
     )
-    SELECT r.rep, r.period_id, r.code, r.amount,
-           CASE WHEN EXISTS (SELECT 1 FROM spm_payout.payroll_line pl WHERE pl.rep = r.rep AND pl.period_id = r.period_id)
+    SELECT f.rep, f.period_id, f.pays, f.plan_id,
+           (SELECT c.code FROM spm_payout.earning_code c
+             WHERE c.pays = f.pays AND (c.plan_id = f.plan_id OR c.plan_id IS NULL)
+             ORDER BY c.plan_id NULLS LAST LIMIT 1),
+           f.amount,
+           CASE WHEN EXISTS (SELECT 1 FROM spm_payout.payroll_line pl WHERE pl.rep = f.rep AND pl.period_id = f.period_id)
                 THEN 'adjustment' ELSE 'regular' END
-      FROM (SELECT coalesce(o.rep, d.rep) AS rep, coalesce(o.period_id, d.period_id) AS period_id,
-                   coalesce(o.code, d.code) AS code, coalesce(o.amount, 0) - coalesce(d.amount, 0) AS amount
-              FROM owed o FULL JOIN done d ON d.rep = o.rep AND d.period_id = o.period_id AND d.code = o.code) r
-     WHERE r.amount <> 0
+      FROM diff f
+     WHERE f.amount <> 0
 $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.payroll_due(integer[]) FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.payroll_due(integer[]) IS
-    'internal: the lines a new payroll batch exports: owed now (cents) minus what earlier batches exported, per rep, period and code';
+    'internal: the lines a new payroll batch exports: owed now (cents) minus what earlier batches exported, per rep, period and use, with the use''s earning code';
 
 CREATE FUNCTION spm_payout.export_payroll(pay_date date, include_open boolean DEFAULT false)
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -201,9 +206,10 @@ BEGIN
                 AND EXISTS (SELECT 1 FROM spm_payout.payout_summary s WHERE s.period_id = k.period_id))
             OR EXISTS (SELECT 1 FROM spm_payout.payroll_line pl WHERE pl.period_id = k.period_id)
          ORDER BY lower(k.period));
-    SELECT format('%s lines of plan %s', o.pays, coalesce((SELECT p.name FROM spm_payout.plan p WHERE p.plan_id = o.plan_id), '(none)'))
+    SELECT CASE WHEN o.plan_id IS NULL THEN format('%s amounts', o.pays)
+                ELSE format('%s lines of plan %L', o.pays, (SELECT p.name FROM spm_payout.plan p WHERE p.plan_id = o.plan_id)) END
       INTO missing
-      FROM spm_payout_internal.payroll_owed(covered) o WHERE o.code IS NULL AND o.amount <> 0
+      FROM spm_payout_internal.payroll_due(covered) o WHERE o.code IS NULL
      ORDER BY o.pays, o.plan_id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
@@ -223,8 +229,8 @@ BEGIN
     INSERT INTO spm_payout.payroll_batch (pay_date, include_open, periods, created_by)
     VALUES (export_payroll.pay_date, export_payroll.include_open, covered, spm_payout.acting_role())
     RETURNING batch_id INTO b;
-    INSERT INTO spm_payout.payroll_line (batch_id, rep, employee_id, earning_code, period_id, amount, kind)
-    SELECT b, d.rep, e.employee_id, d.code, d.period_id, d.amount, d.kind
+    INSERT INTO spm_payout.payroll_line (batch_id, rep, employee_id, earning_code, period_id, amount, kind, pays, plan_id)
+    SELECT b, d.rep, e.employee_id, d.code, d.period_id, d.amount, d.kind, d.pays, d.plan_id
       FROM spm_payout_internal.payroll_due(covered) d
       JOIN spm_payout.employee e ON e.rep = d.rep;
     UPDATE spm_payout.payroll_batch pb SET status = 'exported', exported_at = now() WHERE pb.batch_id = b;
@@ -246,6 +252,7 @@ SELECT l.batch_id                 AS batch_id,
        lower(p.period)            AS period_start,
        upper(p.period) - 1        AS period_end,
        l.kind                     AS kind,
+       l.pays                     AS pays,
        l.rep                      AS rep,
        l.payroll_line_id          AS payroll_line_id
   FROM spm_payout.payroll_line l
