@@ -103,12 +103,12 @@ CREATE TRIGGER inquiry_audit AFTER INSERT OR UPDATE OR DELETE ON spm_payout.inqu
 -- Raised by a rep, with the rep's own rights: row-level security lets it
 -- insert only rows of its own reps.
 CREATE FUNCTION spm_payout.raise_inquiry(period text, question text, line_id bigint DEFAULT NULL,
-                                         deal text DEFAULT NULL, source text DEFAULT NULL, rep text DEFAULT NULL)
+                                         deal text DEFAULT NULL, source text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p    spm_payout.pay_period;
     mine text[] := spm_payout.my_reps();
-    r    text := raise_inquiry.rep;
+    r    text;
     sid  integer;
     id   bigint;
 BEGIN
@@ -128,21 +128,13 @@ BEGIN
             MESSAGE = 'spm_payout.raise_inquiry: a source is given without a deal';
     END IF;
     p := spm_payout.find_period(period);
-    IF r IS NULL THEN
-        IF cardinality(mine) = 0 THEN
-            RAISE EXCEPTION USING ERRCODE = '42501',
-                MESSAGE = format('role %s is not mapped to a rep', current_user),
-                HINT = 'spm_payout.rep_login maps roles to reps.';
-        ELSIF cardinality(mine) > 1 THEN
-            RAISE EXCEPTION USING ERRCODE = '22023',
-                MESSAGE = format('role %s is mapped to %s reps', current_user, cardinality(mine)),
-                HINT = 'Pass rep => one of them.';
-        END IF;
-        r := mine[1];
-    ELSIF NOT r = ANY (mine) THEN
+    -- rep_login maps a role to one rep (its primary key is the login)
+    IF cardinality(mine) <> 1 THEN
         RAISE EXCEPTION USING ERRCODE = '42501',
-            MESSAGE = format('role %s is not mapped to rep %s', current_user, r);
+            MESSAGE = format('role %s is not mapped to a rep', current_user),
+            HINT = 'spm_payout.rep_login maps roles to reps.';
     END IF;
+    r := mine[1];
     IF source IS NOT NULL THEN
         SELECT s.source_id INTO sid FROM spm_payout.source s WHERE s.name = raise_inquiry.source;
         IF NOT FOUND THEN
@@ -154,9 +146,9 @@ BEGIN
     RETURNING inquiry_id INTO id;
     RETURN id;
 END $$;
-REVOKE EXECUTE ON FUNCTION spm_payout.raise_inquiry(text, text, bigint, text, text, text) FROM PUBLIC;
-COMMENT ON FUNCTION spm_payout.raise_inquiry(text, text, bigint, text, text, text) IS
-    'a rep asks about a payout line or a deal of its own in a pay period (its only rep, or rep => one of its reps); returns the inquiry id';
+REVOKE EXECUTE ON FUNCTION spm_payout.raise_inquiry(text, text, bigint, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout.raise_inquiry(text, text, bigint, text, text) IS
+    'a rep asks about a payout line or a deal of its own in a pay period (the rep its role is mapped to in rep_login); returns the inquiry id';
 
 -- Settles an open inquiry, as the extension owner (analysts cannot write
 -- adjustments themselves): called by resolve_inquiry and reject_inquiry
@@ -249,7 +241,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     GRANT SELECT ON spm_payout.inquiry TO spm_admin, spm_analyst, spm_rep;
     GRANT INSERT (rep, period_id, line_id, source_id, deal, question) ON spm_payout.inquiry TO spm_rep;
-    GRANT EXECUTE ON FUNCTION spm_payout.raise_inquiry(text, text, bigint, text, text, text) TO spm_rep;
+    GRANT EXECUTE ON FUNCTION spm_payout.raise_inquiry(text, text, bigint, text, text) TO spm_rep;
     GRANT EXECUTE ON FUNCTION spm_payout.resolve_inquiry(bigint, text, numeric, text),
           spm_payout.reject_inquiry(bigint, text) TO spm_admin, spm_analyst;
 END $$;
