@@ -199,12 +199,12 @@ BEGIN
             HINT = 'Export pay dates in order; what changed is exported by the next batch.';
     END IF;
     -- the periods ended by the pay date (closed ones, or every run one with
-    -- include_open), and every period an earlier batch exported
+    -- include_open), and every period an earlier batch covered
     covered := ARRAY(
         SELECT k.period_id FROM spm_payout.pay_period k
-         WHERE (upper(k.period) - 1 <= pay_date AND (k.status = 'closed' OR include_open)
+         WHERE (upper(k.period) - 1 <= export_payroll.pay_date AND (k.status = 'closed' OR export_payroll.include_open)
                 AND EXISTS (SELECT 1 FROM spm_payout.payout_summary s WHERE s.period_id = k.period_id))
-            OR EXISTS (SELECT 1 FROM spm_payout.payroll_line pl WHERE pl.period_id = k.period_id)
+            OR k.period_id IN (SELECT unnest(pb.periods) FROM spm_payout.payroll_batch pb)
          ORDER BY lower(k.period));
     SELECT CASE WHEN o.plan_id IS NULL THEN format('%s amounts', o.pays)
                 ELSE format('%s lines of plan %L', o.pays, (SELECT p.name FROM spm_payout.plan p WHERE p.plan_id = o.plan_id)) END
