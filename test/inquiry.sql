@@ -4,7 +4,7 @@
 -- or reject them; bad input pinned by SQLSTATE; everything audited.
 -- Roles are created with backend-unique names and rolled back.
 BEGIN;
-SELECT plan(51);
+SELECT plan(53);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -23,6 +23,9 @@ GRANT USAGE ON SCHEMA inq TO PUBLIC;
 SET ROLE :"adm";
 CREATE TABLE inq.sales (id int, seller text, amt numeric(12,2), closed date);
 INSERT INTO inq.sales VALUES (1, 'ann', 10000, '2025-01-10'), (2, 'bob', 4000, '2025-01-20'), (3, 'cy', 1000, '2025-01-25');
+-- a second source where deal 1 of Ann's appears too
+CREATE TABLE inq.services (id int, seller text, amt numeric(12,2), closed date);
+INSERT INTO inq.services VALUES (1, 'ann', 100, '2025-01-12');
 CREATE FUNCTION inq.run(period text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     r bigint;
@@ -34,14 +37,14 @@ CREATE FUNCTION inq.per(m int) RETURNS int LANGUAGE sql STABLE AS
 $$ SELECT period_id FROM spm_payout.pay_period WHERE lower(period) = make_date(2025, m, 1) $$;
 SELECT is((SELECT count(*)::int FROM spm_payout.add_pay_periods('2025-01-01', '2025-02-28')), 2, 'setup: two monthly periods');
 INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column)
-VALUES ('crm', 'inq.sales', 'seller', 'id', 'amt', 'closed');
+VALUES ('crm', 'inq.sales', 'seller', 'id', 'amt', 'closed'), ('svc', 'inq.services', 'seller', 'id', 'amt', 'closed');
 INSERT INTO spm_payout.plan (name) VALUES ('inq plan');
 INSERT INTO spm_payout.plan_version (plan_id, version, schedule) SELECT plan_id, 1, 'marginal(0: 0.05)' FROM spm_payout.plan;
 INSERT INTO spm_payout.assignment (rep, plan_id, valid)
 SELECT r, plan_id, '[2025-01-01,)' FROM spm_payout.plan, unnest('{ann,bob,cy}'::text[]) r;
 INSERT INTO spm_payout.rep_login VALUES (:'ann', 'ann'), (:'bob', 'bob');
 SELECT ok(inq.run('2025-01-15') IS NOT NULL, 'setup: January is run');
--- the commission lines: Ann 10,000 × 5% = 500.00, Bob 4,000 × 5% = 200.00
+-- the commission lines: Ann (10,000 + 100) × 5% = 505.00, Bob 4,000 × 5% = 200.00
 SELECT line_id AS ann_line FROM spm_payout.payout_line WHERE rep = 'ann' AND period_id = inq.per(1) \gset
 SELECT line_id AS bob_line FROM spm_payout.payout_line WHERE rep = 'bob' AND period_id = inq.per(1) \gset
 RESET ROLE;
@@ -51,14 +54,16 @@ SET ROLE :"ann";
 SELECT spm_payout.raise_inquiry('2025-01-15', 'Is my 10,000 deal paid at 5%?', line_id => :ann_line) AS q1 \gset
 SELECT results_eq($$SELECT rep, period_id, line_id, status, raised_by COLLATE "default", (line ->> 'earned')::numeric
                       FROM spm_payout.inquiry WHERE inquiry_id = $$ || :q1,
-    format($$VALUES ('ann', %s, %s::bigint, 'open', %L, 500.00)$$, inq.per(1), :ann_line, :'ann'),
+    format($$VALUES ('ann', %s, %s::bigint, 'open', %L, 505.00)$$, inq.per(1), :ann_line, :'ann'),
     'a: a rep raises an inquiry on its own line: open, raised by its role, the line as it was kept');
-SELECT spm_payout.raise_inquiry('2025-01-15', 'Deal 1 closed on the 9th', deal => '1') AS q2 \gset
+SELECT throws_ok($$SELECT spm_payout.raise_inquiry('2025-01-15', 'Deal 1 closed on the 9th', deal => '1')$$, '22023',
+    'deal 1 is in 2 sources', 'a: a deal in two sources needs the source (22023)');
+SELECT spm_payout.raise_inquiry('2025-01-15', 'Deal 1 closed on the 9th', deal => '1', source => 'crm') AS q2 \gset
 SELECT results_eq($$SELECT rep, deal, source_id, line_id FROM spm_payout.inquiry WHERE inquiry_id = $$ || :q2,
     $$SELECT 'ann', '1', source_id, NULL::bigint FROM spm_payout.source WHERE name = 'crm'$$,
-    'a: ... and on its own deal (the source found)');
-SELECT lives_ok($$SELECT spm_payout.raise_inquiry('2025-01-15', 'Again, by source', deal => '1', source => 'crm')$$,
-    'a: ... naming the source');
+    'a: ... and on its own deal, naming the source');
+SELECT lives_ok($$SELECT spm_payout.raise_inquiry('2025-01-15', 'The service part', deal => '1', source => 'svc')$$,
+    'a: ... the same deal number in the other source');
 SELECT throws_ok(format($$SELECT spm_payout.raise_inquiry('2025-01-15', 'Why is Bob paid 200?', line_id => %s)$$, :bob_line),
     '42501', format('payout line %s is not a line of rep ann', :bob_line), 'a: on another rep''s line (42501)');
 SELECT throws_ok($$SELECT spm_payout.raise_inquiry('2025-01-15', 'Bob''s deal', deal => '2')$$,
@@ -77,6 +82,15 @@ SELECT throws_ok(format($$DELETE FROM spm_payout.inquiry WHERE inquiry_id = %s$$
     '42501', NULL, 'a: ... nor delete one (42501)');
 SELECT throws_ok(format($$SELECT spm_payout.resolve_inquiry(%s, 'I agree with myself', 1000)$$, :q1),
     '42501', NULL, 'a: ... nor resolve one (42501)');
+RESET ROLE;
+-- granted EXECUTE by mistake, a rep is still refused by the role check inside
+GRANT EXECUTE ON FUNCTION spm_payout.resolve_inquiry(bigint, text, numeric, text) TO :"ann";
+SET ROLE :"ann";
+SELECT throws_ok(format($$SELECT spm_payout.resolve_inquiry(%s, 'I agree with myself', 1000)$$, :q1),
+    '42501', format('role %s may not settle inquiries', :'ann'), 'a: resolve_inquiry checks the acting role (42501)');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION spm_payout.resolve_inquiry(bigint, text, numeric, text) FROM :"ann";
+SET ROLE :"ann";
 RESET ROLE;
 
 -- ============================================================ b. bad input
