@@ -4,7 +4,7 @@
 -- exported amounts of a rep add up to its payouts; bad input and rights
 -- from real roles (created with backend-unique names, rolled back).
 BEGIN;
-SELECT plan(59);
+SELECT plan(67);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -188,6 +188,33 @@ SELECT spm_payout.export_payroll('2025-06-05', true) AS b8 \gset
 SELECT results_eq($$SELECT * FROM pay.lines($$ || :b8 || $$)$$,
     $$VALUES ('E200', 'COMMP', 4, 50.00, 'adjustment'), ('E200', 'DRREC', 4, -50.00, 'adjustment')$$,
     'f: the plan''s own code is used; the April changes are adjustments');
+
+-- ============ k. plan acceptance: held earnings are not exported until released
+-- Dee, on a plan whose policy is hold, sells 2,000 in April: 5% = 100.00
+-- earned and held (payout 0); she accepts; May's run releases the 100.00.
+INSERT INTO spm_payout.plan (name, acceptance_policy) VALUES ('held plan', 'hold');
+INSERT INTO spm_payout.plan_version (plan_id, version, schedule)
+SELECT plan_id, 1, 'marginal(0: 0.05)' FROM spm_payout.plan WHERE name = 'held plan';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid) SELECT 'dee', plan_id, '[2025-04-01,)' FROM spm_payout.plan WHERE name = 'held plan';
+INSERT INTO spm_payout.employee VALUES ('dee', 'E400');
+INSERT INTO pay.sales VALUES (7, 'dee', 2000, '2025-04-20');
+SELECT ok(pay.run('2025-04-15') IS NOT NULL, 'k: April is run again (Dee''s deal, held)');
+SELECT results_eq($$SELECT earned, held, payout FROM spm_payout.payout_summary WHERE rep = 'dee'$$,
+    $$VALUES (100.00, 100.00, 0.00)$$, 'k: (the results: 100.00 earned, held, payout 0)');
+SELECT is((SELECT count(*)::int FROM spm_payout.payroll_line
+            WHERE batch_id = spm_payout.export_payroll('2025-06-10', true)), 0,
+          'k: held earnings are not exported (Dee''s commission line and the hold net to 0)');
+SELECT is((SELECT count(*)::int FROM spm_payout.add_pay_periods('2025-05-01', '2025-05-31')), 1, 'k: May is added');
+SELECT ok((SELECT count(*) FROM spm_payout.accept_plan_for('dee', 'held plan', 1)) = 1, 'k: Dee accepts (recorded by the admin)');
+SELECT ok(pay.run('2025-05-15') IS NOT NULL, 'k: May is run');
+SELECT spm_payout.export_payroll('2025-06-15', true) AS b10 \gset
+SELECT results_eq($$SELECT * FROM pay.lines($$ || :b10 || $$)$$,
+    $$VALUES ('E400', 'COMM', 5, 100.00, 'regular')$$,
+    'k: the release is exported in May under the plan''s commission code');
+SELECT results_eq($$SELECT sum(amount) FROM spm_payout.payroll_line WHERE rep = 'dee'$$,
+    $$SELECT sum(s.payout) FROM spm_payout.payout_summary s
+       WHERE s.rep = 'dee' AND s.period_id IN (SELECT unnest(periods) FROM spm_payout.payroll_batch)$$,
+    'k: Dee''s exported total = her payouts (0 + 100.00)');
 RESET ROLE;
 
 -- ============================================================= g. locks
@@ -213,7 +240,7 @@ SET ROLE :"bob";
 SELECT is((SELECT count(*)::int FROM spm_payout.payroll_file), 9, 'h: Bob reads his 9 lines');
 RESET ROLE;
 SET ROLE :"ana";
-SELECT is((SELECT count(*)::int FROM spm_payout.payroll_line), 12, 'h: an analyst reads every line (3 of Ann''s, 9 of Bob''s)');
+SELECT is((SELECT count(*)::int FROM spm_payout.payroll_line), 13, 'h: an analyst reads every line (3 of Ann''s, 9 of Bob''s, 1 of Dee''s)');
 SELECT throws_ok($$SELECT spm_payout.export_payroll('2025-07-01')$$, '42501', NULL, 'h: an analyst cannot export (42501)');
 SELECT throws_ok($$INSERT INTO spm_payout.employee VALUES ('cy', 'E300')$$, '42501', NULL, 'h: ... nor map employees (42501)');
 RESET ROLE;
@@ -226,7 +253,7 @@ SELECT results_eq(format($$SELECT table_name::text, operation, count(*)::int FRO
                             WHERE as_role = %L AND table_name IN ('employee', 'earning_code', 'payroll_batch')
                             GROUP BY 1, 2 ORDER BY 1, 2$$, :'adm'),
     $$VALUES ('earning_code', 'DELETE', 1), ('earning_code', 'INSERT', 7), ('employee', 'DELETE', 1),
-             ('employee', 'INSERT', 3), ('payroll_batch', 'INSERT', 9), ('payroll_batch', 'UPDATE', 9)$$,
+             ('employee', 'INSERT', 4), ('payroll_batch', 'INSERT', 11), ('payroll_batch', 'UPDATE', 11)$$,
     'i: mappings and batches are audited with the acting role (a batch: created, then exported)');
 
 -- ====================================== j. restoring: the locks step aside

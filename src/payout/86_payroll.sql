@@ -107,26 +107,43 @@ CREATE TRIGGER payroll_line_no_truncate BEFORE TRUNCATE ON spm_payout.payroll_li
 
 -- What is owed per rep, period and use (line_kind and plan, draw,
 -- recovery) for a set of periods, from the results as they are now
--- (docs/payroll.md, "Rules and rounding"): payout = max(earned, 0) +
--- draw_paid - recovered, so a period's lines are owed per line_kind and
--- plan when its earnings are >= 0 (a negative total pays nothing: the draw
--- ledger carries it as a balance, recovered later), the draw paid as
--- 'draw' and the recovered amount, negative, as 'recovery'.  Not rounded.
+-- (docs/payroll.md, "Rules and rounding").  The draw ledger pays
+-- payout = max(earned - held + released, 0) + draw_paid - recovered, so
+-- when a period's paid earnings (earned - held + released) are >= 0 its
+-- lines are owed per line_kind and plan, and what plan acceptance held or
+-- released (docs/acceptance.md) is owed under the plan's 'commission' use
+-- (negative when held); when they are negative nothing of them is paid
+-- (the ledger carries them as a balance, recovered later).  The draw paid
+-- is owed as 'draw', the recovered amount, negative, as 'recovery'.  Not
+-- rounded.  PL/pgSQL: payout_hold is created by a later part
+-- (90_acceptance.sql).
 CREATE FUNCTION spm_payout_internal.payroll_owed(periods integer[])
 RETURNS TABLE (rep text, period_id integer, pays text, plan_id integer, amount numeric)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    WITH paid AS (
+        SELECT s.rep, s.period_id FROM spm_payout.payout_summary s
+         WHERE s.period_id = ANY (periods) AND s.earned - s.held + s.released >= 0
+    )
     SELECT l.rep, l.period_id, l.line_kind, l.plan_id, sum(l.earned)
       FROM spm_payout.payout_line l
-      JOIN spm_payout.payout_summary s ON s.period_id = l.period_id AND s.rep = l.rep
-     WHERE l.period_id = ANY (periods) AND s.earned >= 0
+      JOIN paid p ON p.period_id = l.period_id AND p.rep = l.rep
      GROUP BY l.rep, l.period_id, l.line_kind, l.plan_id
     UNION ALL
-    SELECT s.rep, s.period_id, 'draw', NULL, s.draw_paid
+    SELECT h.rep, h.period_id, 'commission', v.plan_id, sum(h.released - h.held)
+      FROM spm_payout.payout_hold h
+      JOIN paid p ON p.period_id = h.period_id AND p.rep = h.rep
+      JOIN spm_payout.plan_version v ON v.version_id = h.version_id
+     GROUP BY h.rep, h.period_id, v.plan_id
+    HAVING sum(h.released - h.held) <> 0
+    UNION ALL
+    SELECT s.rep, s.period_id, 'draw', NULL::integer, s.draw_paid
       FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.draw_paid <> 0
     UNION ALL
-    SELECT s.rep, s.period_id, 'recovery', NULL, -s.recovered
-      FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.recovered <> 0
-$$;
+    SELECT s.rep, s.period_id, 'recovery', NULL::integer, -s.recovered
+      FROM spm_payout.payout_summary s WHERE s.period_id = ANY (periods) AND s.recovered <> 0;
+END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.payroll_owed(integer[]) FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.payroll_owed(integer[]) IS
     'internal: what the current results owe per rep, period and use (line_kind and plan, draw, recovery), before rounding';
