@@ -1,4 +1,4 @@
--- spm_payout, part 1.5: plan components and MBO scores (docs/components.md).
+-- spm_payout, part 2.5: plan components and MBO scores (docs/components.md).
 -- Included whole in the 0.2.0 -> 0.3.0 upgrade, before the parts that read
 -- these tables (30, 40, 60).  The component_id columns of credit_line,
 -- period_credit and payout_line are declared in 20_results.sql and added by
@@ -177,17 +177,20 @@ CREATE OR REPLACE FUNCTION spm_payout_internal.component_slots()
 RETURNS TABLE (component_id integer, version_id integer, source_id integer, slot integer,
                filter_column name, filter_values text[], measure_column name)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT c.component_id, c.version_id, s.source_id,
-           CASE WHEN c.filter_column IS NULL AND c.measure_column IS NULL THEN 0
-                ELSE dense_rank() OVER (PARTITION BY s.source_id
-                                        ORDER BY (c.filter_column IS NULL AND c.measure_column IS NULL) DESC,
-                                                 c.filter_column, c.filter_values, c.measure_column)::integer
-                     - CASE WHEN bool_or(c.filter_column IS NULL AND c.measure_column IS NULL) OVER (PARTITION BY s.source_id)
-                            THEN 1 ELSE 0 END END,
-           c.filter_column, c.filter_values, c.measure_column
-      FROM spm_payout.plan_component c
-      JOIN spm_payout.source s ON s.source_id = c.source_id OR c.source_id IS NULL
-     WHERE c.kind = 'credit'
+    WITH cs AS (
+        SELECT c.component_id, c.version_id, s.source_id, c.filter_column, c.filter_values, c.measure_column
+          FROM spm_payout.plan_component c
+          JOIN spm_payout.source s ON s.source_id = c.source_id OR c.source_id IS NULL
+         WHERE c.kind = 'credit'
+    ), specs AS (
+        SELECT x.*, row_number() OVER (PARTITION BY x.source_id ORDER BY x.filter_column, x.filter_values, x.measure_column)::integer AS slot
+          FROM (SELECT DISTINCT cs.source_id, cs.filter_column, cs.filter_values, cs.measure_column FROM cs
+                 WHERE cs.filter_column IS NOT NULL OR cs.measure_column IS NOT NULL) x
+    )
+    SELECT cs.component_id, cs.version_id, cs.source_id, coalesce(sp.slot, 0), cs.filter_column, cs.filter_values, cs.measure_column
+      FROM cs LEFT JOIN specs sp ON sp.source_id = cs.source_id AND sp.filter_column IS NOT DISTINCT FROM cs.filter_column
+                                AND sp.filter_values IS NOT DISTINCT FROM cs.filter_values
+                                AND sp.measure_column IS NOT DISTINCT FROM cs.measure_column
 $$;
 COMMENT ON FUNCTION spm_payout_internal.component_slots() IS
     'internal: each credit component with each source it counts and the slot of its (filter, measure) among that source''s';
@@ -198,7 +201,7 @@ DECLARE
     n bigint := 0;
 BEGIN
     PERFORM spm_payout_internal.drop_work_table('spm_comp');
-    IF EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.kind = 'credit') THEN
+    IF EXISTS (SELECT 1 FROM spm_payout.plan_component) THEN
         CREATE TEMP TABLE spm_comp ON COMMIT DROP AS
         SELECT x.component_id, x.version_id, x.source_id, x.slot FROM spm_payout_internal.component_slots() x;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -231,8 +234,7 @@ BEGIN
     GRANT SELECT, INSERT, UPDATE, DELETE ON spm_payout.plan_component, spm_payout.mbo_score TO spm_admin;
     GRANT SELECT ON spm_payout.plan_component, spm_payout.mbo_score TO spm_analyst;
     -- reps read the components of their plans (like plan_version) and their own scores
-    GRANT SELECT ON spm_payout.plan_component, spm_payout.mbo_score, spm_payout.component_statement TO spm_rep;
-    GRANT SELECT ON spm_payout.component_statement TO spm_admin, spm_analyst;
+    GRANT SELECT ON spm_payout.plan_component, spm_payout.mbo_score TO spm_rep;
 END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.grants_components() FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.grants_components() IS
@@ -252,3 +254,25 @@ END $$;
 REVOKE EXECUTE ON FUNCTION spm_payout_internal.policies_components() FROM PUBLIC;
 COMMENT ON FUNCTION spm_payout_internal.policies_components() IS
     'internal: row-level security of mbo_score (admins and analysts: every row; reps: their own)';
+
+COMMENT ON COLUMN spm_payout.credit_line.component_id IS
+    'the plan component credited (docs/components.md); NULL under a version without components';
+COMMENT ON COLUMN spm_payout.period_credit.component_id IS
+    'the plan component (docs/components.md); NULL under a version without components';
+COMMENT ON COLUMN spm_payout.payout_line.component_id IS
+    'the plan component the line pays (docs/components.md); NULL under a version without components';
+
+-- The join of credit rows (alias d: with a slot; c: the chain) with the
+-- components of the credited person's version (docs/components.md,
+-- "Rules"): under a version with components, a row per matching credit
+-- component (source and slot); under a version without (or none), the row
+-- of slot 0 as before, component NULL.
+CREATE OR REPLACE FUNCTION spm_payout_internal.component_join_sql() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('
+          LEFT JOIN pg_temp.spm_comp k ON k.version_id = c.version_id AND k.source_id = d.source_id AND k.slot = d.slot
+         WHERE k.component_id IS NOT NULL OR (d.slot = 0 AND (c.version_id IS NULL OR c.version_id <> ALL (%L::integer[])))',
+                  coalesce((SELECT array_agg(DISTINCT c.version_id ORDER BY c.version_id) FROM spm_payout.plan_component c), '{}'))
+$$;
+COMMENT ON FUNCTION spm_payout_internal.component_join_sql() IS
+    'internal: SQL matching credit rows with the components of the credited person''s version (pg_temp.spm_comp)';
