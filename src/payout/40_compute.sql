@@ -93,6 +93,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
           LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END,
        CASE WHEN components IS NULL THEN '' ELSE ', k.component_id' END,
        coalesce(components, '')),
+       'pg_temp.spm_stage_deal',
        -- with plan components (docs/components.md): the staged deals, one row
        -- per measure slot they have (0: the amount; each matching component
        -- slot), each split in its own right
