@@ -276,3 +276,31 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION spm_payout_internal.component_join_sql() IS
     'internal: SQL matching credit rows with the components of the credited person''s version (pg_temp.spm_comp)';
+
+-- The components of a version that paid a closed pay period cannot change:
+-- its closed periods were paid per component, and later periods accumulate
+-- on them (as for plan_version: docs/payout.md, "Plan versions").
+CREATE OR REPLACE FUNCTION spm_payout_internal.keep_paid_components() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    vid integer;
+BEGIN
+    IF spm_payout_internal.restoring() THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    FOREACH vid IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.version_id END,
+                               CASE WHEN TG_OP <> 'DELETE' THEN NEW.version_id END] LOOP
+        IF EXISTS (SELECT 1 FROM spm_payout.payout_line l JOIN spm_payout.pay_period p ON p.period_id = l.period_id
+                    WHERE l.version_id = vid AND p.status = 'closed') THEN
+            RAISE EXCEPTION USING ERRCODE = '55000',
+                MESSAGE = format('plan version %s paid a closed pay period: its components cannot change', vid),
+                HINT = 'End the version and add a new one with the new components.';
+        END IF;
+    END LOOP;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+REVOKE EXECUTE ON FUNCTION spm_payout_internal.keep_paid_components() FROM PUBLIC;
+COMMENT ON FUNCTION spm_payout_internal.keep_paid_components() IS
+    'trigger: the components of a plan version that paid a closed pay period cannot be added, changed or deleted (55000)';
+CREATE TRIGGER plan_component_keep_paid BEFORE INSERT OR UPDATE OR DELETE ON spm_payout.plan_component
+    FOR EACH ROW EXECUTE FUNCTION spm_payout_internal.keep_paid_components();

@@ -186,13 +186,14 @@ CREATE OR REPLACE FUNCTION spm_payout_internal.period_parts(pid integer)
 RETURNS TABLE (rep text, version_id integer, quota numeric, target numeric, no_quota boolean, component_id integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     -- with plan components (docs/components.md): a row per component, its
-    -- quota = the rep's quota part * quota_share, its target = the target
-    -- incentive part * weight (NULL without a weight); a component needs a
+    -- quota = the rep's quota part * quota_share (none for an MBO
+    -- component), its target = the target incentive part * weight (NULL
+    -- without a weight), each rounded to the cent; a component needs a
     -- quota when it is a credit component of base quota or attainment, or
     -- gates another one
     SELECT b.rep, b.version_id,
-           CASE WHEN pc.component_id IS NULL THEN b.quota ELSE b.quota * pc.quota_share END,
-           CASE WHEN pc.component_id IS NULL THEN b.target ELSE b.target * pc.weight END,
+           CASE WHEN pc.component_id IS NULL THEN b.quota WHEN pc.kind = 'credit' THEN round(b.quota * pc.quota_share, 2) END,
+           CASE WHEN pc.component_id IS NULL THEN b.target ELSE round(b.target * pc.weight, 2) END,
            b.missing AND CASE WHEN pc.component_id IS NULL THEN b.base <> 'amount'
                               ELSE pc.kind = 'credit' AND (pc.base <> 'amount'
                                    OR EXISTS (SELECT 1 FROM spm_payout.plan_component g
