@@ -76,7 +76,8 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rel regclass;
 BEGIN
-    IF spm_payout_internal.restoring() THEN
+    -- without a source, the CHECK constraints refuse a filter or measure (23514)
+    IF spm_payout_internal.restoring() OR NEW.source_id IS NULL THEN
         RETURN NEW;
     END IF;
     SELECT s.relation INTO rel FROM spm_payout.source s WHERE s.source_id = NEW.source_id;
