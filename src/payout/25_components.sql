@@ -294,7 +294,10 @@ BEGIN
         IF EXISTS (SELECT 1 FROM spm_payout.payout_line l JOIN spm_payout.pay_period p ON p.period_id = l.period_id
                     WHERE l.version_id = vid AND p.status = 'closed') THEN
             RAISE EXCEPTION USING ERRCODE = '55000',
-                MESSAGE = format('plan version %s paid a closed pay period: its components cannot change', vid),
+                MESSAGE = format('plan %s version %s paid a closed pay period: its components cannot change',
+                                 (SELECT pl.name FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
+                                   WHERE v.version_id = vid),
+                                 (SELECT v.version FROM spm_payout.plan_version v WHERE v.version_id = vid)),
                 HINT = 'End the version and add a new one with the new components.';
         END IF;
     END LOOP;
