@@ -19,7 +19,7 @@
 --      paid versions protected (55000)
 --   i. rights and row-level security from real roles; audit; pg_dump marks
 BEGIN;
-SELECT plan(76);
+SELECT plan(80);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -280,7 +280,43 @@ UPDATE spm_payout.plan_component SET gate_component = 'b', gate_attainment = 0.5
 SELECT throws_ok($$SELECT cpt.run('2025-05-15')$$, '22023', NULL,
                  'a gate cycle (a gated on b, b gated on a) is refused at the run');
 UPDATE spm_payout.plan_component SET gate_component = NULL, gate_attainment = NULL WHERE version_id = :bad AND name = 'a';
+-- splits and roll-ups with components: a second source with a split table,
+-- and a hierarchy (Fay reports to Mia); every closed period is re-examined
+-- (the registrations changed) and recomputed with its components
+CREATE TABLE cpt.sales2 (id int, seller text, amount numeric(12,2), margin numeric(12,2), closed date);
+CREATE TABLE cpt.splits (deal int, rep text, weight numeric);
+CREATE TABLE cpt.org (rep text, manager text, valid daterange);
+INSERT INTO cpt.sales2 VALUES (20, 'fay', 1000, 333.33, '2025-05-06');
+INSERT INTO cpt.splits VALUES (20, 'fay', 1), (20, 'gus', 1);
+INSERT INTO cpt.org VALUES ('fay', 'mia', '(,)');
+INSERT INTO spm_payout.source (name, relation, rep_column, deal_column, amount_column, date_column)
+VALUES ('cps2', 'cpt.sales2', 'seller', 'id', 'amount', 'closed');
+INSERT INTO spm_payout.split_rule (source_id, relation, deal_column, rep_column, weight_column)
+SELECT source_id, 'cpt.splits', 'deal', 'rep', 'weight' FROM spm_payout.source WHERE name = 'cps2';
+INSERT INTO spm_payout.hierarchy_rule (relation, rep_column, manager_column, valid_column)
+VALUES ('cpt.org', 'rep', 'manager', 'valid');
+INSERT INTO spm_payout.plan (name) VALUES ('split plan');
+INSERT INTO spm_payout.plan_version (plan_id, version, valid, schedule)
+SELECT plan_id, 1, '[2025-05-01,)', 'marginal(0: 0)' FROM spm_payout.plan WHERE name = 'split plan';
+INSERT INTO spm_payout.plan_component (version_id, name, source_id, measure_column, base, schedule)
+SELECT v.version_id, 'margin', s.source_id, 'margin', 'amount', 'marginal(0: 0.10)'
+  FROM spm_payout.plan_version v JOIN spm_payout.plan p USING (plan_id), spm_payout.source s
+ WHERE p.name = 'split plan' AND s.name = 'cps2';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT r, plan_id, '[2025-05-01,)' FROM spm_payout.plan, unnest('{fay,gus,mia}'::text[]) r WHERE name = 'split plan';
 SELECT ok(cpt.run('2025-05-15') > 0, 'a consistent plan runs');
+-- the margin 333.33 split in two: 166.67 to Fay (the odd cent to the first
+-- rep in rep order), 166.66 to Gus; Mia is credited Fay's share
+SELECT results_eq($$SELECT rep, via, component, amount FROM spm_payout.credit_statement
+                     WHERE source = 'cps2' ORDER BY rep$$,
+                  $$VALUES ('fay', 'split', 'margin', 166.67), ('gus', 'split', 'margin', 166.66), ('mia', 'rollup', 'margin', 166.67)$$,
+                  'a component measure is split penny-exact and rolled up like the amount');
+SELECT is(cpt.line('2025-05-01', 'fay', 'margin'), '16.67/16.67', 'Fay: 10% of 166.67 = 16.667 -> 16.67');
+SELECT is((SELECT changed_periods FROM spm_payout.run_log ORDER BY run_id DESC LIMIT 1),
+          '2025-01-01..2025-01-31, 2025-02-01..2025-02-28, 2025-03-01..2025-03-31, 2025-04-01..2025-04-30',
+          'the new registrations re-examine every closed period');
+SELECT is((SELECT count(*)::int FROM spm_payout.credit_statement WHERE period = '2025-05-01..2025-05-31' AND for_period <> period), 0,
+          'closed periods recomputed with their components book no difference');
 SELECT is((SELECT run_id FROM spm_payout.run_log WHERE error_sqlstate = '22023' ORDER BY run_id DESC LIMIT 1), NULL::bigint,
           'failed runs inside a transaction block roll back with it (nothing logged here)');
 
