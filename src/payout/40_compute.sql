@@ -235,9 +235,10 @@ BEGIN
     -- per plan component too when a run matches components (docs/components.md)
     EXECUTE format('CREATE TEMP TABLE spm_totals ON COMMIT DROP AS
                     SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals, %s AS component_id
-                      FROM %s x WHERE x.%I = %s GROUP BY 1, 2, 5',
+                      FROM %s x WHERE x.%I = %s GROUP BY 1, 2%s',
                    CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN 'NULL::integer' ELSE 'x.component_id' END,
-                   credits, period_column, for_pid);
+                   credits, period_column, for_pid,
+                   CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN '' ELSE ', 5' END);
     INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals,
                                           quota, target, assigned, no_quota, component_id)
     SELECT run, pid, for_pid, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
