@@ -271,7 +271,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         -- a version pays per component when it has components (docs/components.md)
         SELECT pvv.version_id, pvv.plan_id, pvv.yr, k.component_id, coalesce(k.kind, 'credit') AS kind, k.name,
                coalesce(k.schedule, pvv.schedule) AS schedule, coalesce(k.base, pvv.base) AS base,
-               k.gate_component, k.gate_attainment
+               k.gate_component, k.gate_attainment,
+               k.name IN (SELECT g.gate_component FROM spm_payout.plan_component g
+                           WHERE g.version_id = k.version_id) AS gating
           FROM pvv LEFT JOIN spm_payout.plan_component k ON k.version_id = pvv.version_id
     ), yp AS (
         -- every period of the plan year so far, also those after a version
@@ -290,16 +292,25 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT pc.rep, pc.version_id, pc.component_id, sum(pc.credited) AS cum,
                coalesce(sum(pc.credited) FILTER (WHERE pc.for_period_id = this_period), 0) AS this_credit,
                sum(pc.quota) AS quota, sum(pc.target) AS target, bool_or(pc.no_quota) AS no_quota,
-               coalesce(bool_or(pc.assigned) FILTER (WHERE pc.for_period_id = this_period), false) AS active,
-               -- MBO: each period's target part times E(its score), a missing score 0
-               sum(pc.target * spm.apply(mk.schedule, coalesce(ms.score, 0))) FILTER (WHERE mk.component_id IS NOT NULL) AS mbo_earned,
-               sum(pc.target * coalesce(ms.score, 0)) FILTER (WHERE mk.component_id IS NOT NULL) AS mbo_scored
+               coalesce(bool_or(pc.assigned) FILTER (WHERE pc.for_period_id = this_period), false) AS active
           FROM spm_payout.period_credit pc
           JOIN latest l ON l.for_period_id = pc.for_period_id AND l.run_id = pc.run_id
           JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
-          LEFT JOIN spm_payout.plan_component mk ON mk.component_id = pc.component_id AND mk.kind = 'mbo'
+         GROUP BY 1, 2, 3
+    ), mbo AS (
+        -- MBO components (docs/components.md): each period's target part
+        -- times E(its score), a missing score 0; read from the (few) MBO
+        -- components, nothing when there are none
+        SELECT pc.rep, pc.version_id, pc.component_id,
+               sum(pc.target * spm.apply(mk.schedule, coalesce(ms.score, 0))) AS mbo_earned,
+               sum(pc.target * coalesce(ms.score, 0)) AS mbo_scored
+          FROM spm_payout.plan_component mk
+          JOIN spm_payout.period_credit pc ON pc.component_id = mk.component_id
+          JOIN latest l ON l.for_period_id = pc.for_period_id AND l.run_id = pc.run_id
+          JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
           LEFT JOIN spm_payout.mbo_score ms
                  ON ms.rep = pc.rep AND ms.period_id = pc.for_period_id AND ms.component_id = mk.component_id
+         WHERE mk.kind = 'mbo'
          GROUP BY 1, 2, 3
     ), paid AS (
         -- what the other periods paid for this plan year: their commission
@@ -315,15 +326,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                coalesce(c.component_id, p.component_id) AS component_id,
                coalesce(c.this_credit, 0) AS credited, coalesce(c.cum, 0) AS cum,
                c.quota, c.target, coalesce(c.no_quota, false) OR c.quota IS NULL AS no_quota,
-               coalesce(c.active, false) AS active, coalesce(p.paid, 0) AS paid, c.mbo_earned, c.mbo_scored
+               coalesce(c.active, false) AS active, coalesce(p.paid, 0) AS paid
           FROM cum c FULL JOIN paid p ON p.rep = c.rep AND p.version_id = c.version_id
                                      AND coalesce(p.component_id, 0) = coalesce(c.component_id, 0)
     ), e AS (
         SELECT t.rep, t.version_id, pv.plan_id, pv.yr, t.credited, t.cum, t.quota, t.target, t.no_quota, t.active,
-               t.paid, t.component_id, pv.name, pv.gate_component, pv.gate_attainment,
-               CASE WHEN pv.kind = 'mbo' THEN CASE WHEN t.target > 0 THEN round(t.mbo_scored / t.target, 4) END
+               t.paid, t.component_id, pv.name, pv.gate_component, pv.gate_attainment, pv.gating,
+               CASE WHEN pv.gating THEN spm.attainment(t.cum, t.quota) END AS gating_attainment,
+               CASE WHEN pv.kind = 'mbo' THEN CASE WHEN t.target > 0 THEN round(coalesce(mbo.mbo_scored, 0) / t.target, 4) END
                     WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END AS attainment,
-               CASE WHEN pv.kind = 'mbo' THEN round(coalesce(t.mbo_earned, 0), 2)
+               CASE WHEN pv.kind = 'mbo' THEN round(coalesce(mbo.mbo_earned, 0), 2)
                     WHEN pv.base = 'amount' OR NOT t.no_quota THEN
                    round(sign(t.cum) * CASE pv.base
                        WHEN 'amount' THEN spm.apply(pv.schedule, abs(t.cum))
@@ -331,17 +343,21 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                        ELSE t.target * spm.apply(pv.schedule, spm.attainment(abs(t.cum), t.quota)) END, 2)
                END AS earned
           FROM t JOIN pv ON pv.version_id = t.version_id AND coalesce(pv.component_id, 0) = coalesce(t.component_id, 0)
+          LEFT JOIN mbo ON mbo.rep = t.rep AND mbo.version_id = t.version_id AND mbo.component_id = t.component_id
     )
     SELECT e.rep, e.version_id, e.plan_id, e.yr, e.credited, e.cum, e.quota, e.target, e.no_quota, e.active,
            e.attainment,
            -- a gated component earns nothing to date while the gating
            -- component's attainment to date is below the gate (docs/components.md)
            CASE WHEN e.earned IS NULL OR e.gate_component IS NULL THEN e.earned
-                WHEN coalesce(spm.attainment(g.cum, g.quota) >= e.gate_attainment, false) THEN e.earned
+                WHEN coalesce((e.gates ->> e.gate_component)::numeric >= e.gate_attainment, false) THEN e.earned
                 ELSE 0 END,
            e.paid, e.component_id
-      FROM e LEFT JOIN e g ON e.gate_component IS NOT NULL AND g.rep = e.rep AND g.version_id = e.version_id
-                          AND g.name = e.gate_component
+      FROM (SELECT e.*,
+                   -- the attainments to date of the rep's gating components of the version, by name
+                   jsonb_object_agg(e.name, e.gating_attainment) FILTER (WHERE e.gating)
+                       OVER (PARTITION BY e.rep, e.version_id) AS gates
+              FROM e) e
 $$;
 COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
     'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
