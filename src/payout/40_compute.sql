@@ -333,6 +333,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT t.rep, t.version_id, pv.plan_id, pv.yr, t.credited, t.cum, t.quota, t.target, t.no_quota, t.active,
                t.paid, t.component_id, pv.name, pv.gate_component, pv.gate_attainment, pv.gating,
                CASE WHEN pv.gating THEN spm.attainment(t.cum, t.quota) END AS gating_attainment,
+               -- the order of the join, kept in the result (line ids follow it)
+               row_number() OVER () AS ord,
                CASE WHEN pv.kind = 'mbo' THEN CASE WHEN t.target > 0 THEN round(coalesce(mbo.mbo_scored, 0) / t.target, 4) END
                     WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END AS attainment,
                CASE WHEN pv.kind = 'mbo' THEN round(coalesce(mbo.mbo_earned, 0), 2)
@@ -358,6 +360,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                    jsonb_object_agg(e.name, e.gating_attainment) FILTER (WHERE e.gating)
                        OVER (PARTITION BY e.rep, e.version_id) AS gates
               FROM e) e
+     ORDER BY e.ord
 $$;
 COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
     'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
