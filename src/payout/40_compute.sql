@@ -311,6 +311,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           LEFT JOIN spm_payout.mbo_score ms
                  ON ms.rep = pc.rep AND ms.period_id = pc.for_period_id AND ms.component_id = mk.component_id
          WHERE mk.kind = 'mbo'
+           -- evaluated once: no MBO component, nothing read
+           AND EXISTS (SELECT 1 FROM spm_payout.plan_component x WHERE x.kind = 'mbo')
          GROUP BY 1, 2, 3
     ), paid AS (
         -- what the other periods paid for this plan year: their commission
