@@ -49,7 +49,9 @@ CREATE TABLE spm_payout.credit_line (
     rep           text NOT NULL,
     deal          text,
     from_rep      text,
-    amount        numeric NOT NULL
+    amount        numeric NOT NULL,
+    -- new in 0.3.0 (docs/components.md): declared last, as the upgrade adds it
+    component_id  integer
 ) PARTITION BY LIST (period_id);
 -- No index and no check constraint: the run is the only writer ('direct',
 -- 'split' or 'rollup' in via), and it finds the partitions holding late
@@ -83,7 +85,9 @@ CREATE TABLE spm_payout.period_credit (
     quota         numeric,
     target        numeric,
     assigned      boolean NOT NULL,
-    no_quota      boolean NOT NULL
+    no_quota      boolean NOT NULL,
+    -- new in 0.3.0 (docs/components.md): declared last, as the upgrade adds it
+    component_id  integer
 );
 CREATE INDEX period_credit_for ON spm_payout.period_credit (for_period_id, run_id);
 CREATE INDEX period_credit_booked ON spm_payout.period_credit (period_id);
@@ -121,7 +125,9 @@ CREATE TABLE spm_payout.payout_line (
     paid_before        numeric,
     earned             numeric NOT NULL,
     cause              jsonb,
-    accepted           boolean
+    accepted           boolean,
+    -- new in 0.3.0 (docs/components.md): declared last, as the upgrade adds it
+    component_id       integer
 );
 CREATE INDEX payout_line_period ON spm_payout.payout_line (period_id, rep);
 CREATE INDEX payout_line_rep ON spm_payout.payout_line (rep);

@@ -79,7 +79,8 @@ COMMENT ON FUNCTION spm_payout_internal.check_registered() IS
     'internal: 42P01 if a registered relation was dropped';
 
 -- SQL reading one source over [lo, hi): source_id, deal, rep, amount,
--- deal_date, currency (NULL without a currency_column: docs/currency.md).
+-- deal_date, currency (NULL without a currency_column: docs/currency.md),
+-- and measures (numeric[]) when the run matches plan components.
 CREATE OR REPLACE FUNCTION spm_payout_internal.source_sql(s spm_payout.source, range_lo date, range_hi date)
 RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -87,11 +88,16 @@ DECLARE
 BEGIN
     d := spm_payout_internal.date_expr(s, 's');
     RETURN format('SELECT %s AS source_id, (s.%I)::text AS deal, (s.%I)::text AS rep, (s.%I)::numeric AS amount,
-                          %s AS deal_date, %s AS currency
+                          %s AS deal_date, %s AS currency%s
                      FROM %s s
                     WHERE %s AND %s %s',
                   s.source_id, s.deal_column, s.rep_column, s.amount_column, d.expr,
                   CASE WHEN s.currency_column IS NULL THEN 'NULL::text' ELSE format('(s.%I)::text', s.currency_column) END,
+                  -- a run matching plan components (pg_temp.spm_comp) reads each
+                  -- row's component measures in the same pass (docs/components.md)
+                  CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN ''
+                       ELSE ', ' || coalesce(spm_payout_internal.component_measures_sql(s.source_id, s.amount_column),
+                                             'NULL::numeric[]') || ' AS measures' END,
                   s.relation,
                   format(d.lo, to_char(range_lo, 'YYYY-MM-DD')), format(d.hi, to_char(range_hi, 'YYYY-MM-DD')),
                   CASE WHEN s.filter_column IS NULL THEN ''
@@ -152,7 +158,10 @@ BEGIN
                    (SELECT array_agg(to_char(b, 'YYYY-MM-DD') ORDER BY i) FROM unnest(bounds) WITH ORDINALITY u(b, i)),
                    CASE WHEN keys IS NULL THEN '' ELSE ', ' || keys END,
                    -- each deal's currency (docs/currency.md)
-                   CASE WHEN s.currency_column IS NULL THEN '' ELSE format(', s.%I', s.currency_column) END);
+                   CASE WHEN s.currency_column IS NULL THEN '' ELSE format(', s.%I', s.currency_column) END
+                   -- each deal's plan component measures (docs/components.md); nothing
+                   -- for a source no component filters or measures
+                   || coalesce(', ' || spm_payout_internal.component_measures_sql(s.source_id, s.amount_column), ''));
     IF keys IS NULL THEN
         RETURN format('SELECT jsonb_object_agg(x.pid, x.fp) FROM (%s) x WHERE x.pid IS NOT NULL', inner_sql);
     END IF;
@@ -243,7 +252,17 @@ BEGIN
              -- so left out, where there are none: fingerprints of periods
              -- whose quotas are all of basis 'period' are those of 0.2.0
              'quota-basis:' || (SELECT spm.fingerprint(q.rep, q.basis) FROM spm_payout.quota q
-                                 WHERE q.period_id = p.period_id AND q.basis <> 'period' HAVING count(*) > 0))
+                                 WHERE q.period_id = p.period_id AND q.basis <> 'period' HAVING count(*) > 0),
+             -- plan components of the versions in force and MBO scores of the
+             -- period (docs/components.md); left out where there are none
+             'components:' || (SELECT spm.fingerprint(c.component_id, c.version_id, c.name, c.kind, c.source_id,
+                                                      c.filter_column::text, c.filter_values::text, c.measure_column::text,
+                                                      c.base, c.schedule::text, c.weight, c.quota_share,
+                                                      c.gate_component, c.gate_attainment)
+                                 FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+                                WHERE v.valid && p.period HAVING count(*) > 0),
+             'mbo:' || (SELECT spm.fingerprint(m.rep, m.component_id, m.score) FROM spm_payout.mbo_score m
+                         WHERE m.period_id = p.period_id HAVING count(*) > 0))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
@@ -268,7 +287,20 @@ DECLARE
     -- a run that converts currencies has its rates in pg_temp.spm_fx (build_fx)
     fx   boolean := s.currency_column IS NOT NULL AND to_regclass('pg_temp.spm_fx') IS NOT NULL;
     cur  text := CASE WHEN fx THEN ', x.currency' ELSE '' END;
+    -- a run matching plan components has them in pg_temp.spm_comp (build_components)
+    comp boolean := to_regclass('pg_temp.spm_comp') IS NOT NULL;
 BEGIN
+    IF comp THEN
+        -- one row per measure slot the row has: 0 (the amount), and each
+        -- component slot whose filter matches (docs/components.md)
+        src := format('SELECT x.source_id, x.deal, x.rep, g.amount, x.deal_date, x.currency, g.slot
+                         FROM (%s) x
+                        CROSS JOIN LATERAL (SELECT 0 AS slot, x.amount
+                                            UNION ALL
+                                            SELECT u.i::integer, u.v FROM unnest(x.measures) WITH ORDINALITY u(v, i)
+                                             WHERE u.v IS NOT NULL) g', src);
+        cur := cur || ', x.slot';
+    END IF;
     SELECT * INTO sp FROM spm_payout.split_rule r WHERE r.source_id = s.source_id;
     IF NOT FOUND THEN
         base := format('SELECT x.source_id, x.deal, x.deal_date, x.rep, ''direct'' AS via, x.amount%s FROM (%s) x', cur, src);
@@ -296,13 +328,15 @@ BEGIN
         SELECT %1$s AS period_id, %1$s AS for_period_id, c.version_id, d.source_id, d.deal_date,
                coalesce(c.depth, 0)::smallint AS depth, CASE WHEN c.depth > 0 THEN 'rollup' ELSE d.via END AS via,
                coalesce(c.ancestor, d.rep) AS rep, d.deal, CASE WHEN c.depth > 0 THEN d.rep END AS from_rep,
-               %2$s AS amount
+               %2$s AS amount%5$s
           FROM (%3$s) d
-          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date%4$s$q$,
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date%4$s%6$s$q$,
         p.period_id, amt, base,
         CASE WHEN NOT fx THEN ''
              ELSE '
-          LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END);
+          LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END,
+        CASE WHEN comp THEN ', k.component_id' ELSE '' END,
+        CASE WHEN NOT comp THEN '' ELSE spm_payout_internal.component_join_sql() END);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.source_credit_sql(spm_payout.source, spm_payout.pay_period, numeric[]) IS
     'internal: the SELECT computing the deal-level credit rows of one source over one pay period, from the registered tables';
@@ -323,8 +357,9 @@ BEGIN
     FOR s IN SELECT * FROM spm_payout.source ORDER BY source_id LOOP
         BEGIN
             EXECUTE format('INSERT INTO %s (period_id, for_period_id, version_id, source_id, deal_date, depth,
-                                            via, rep, deal, from_rep, amount) %s',
-                           part, spm_payout_internal.source_credit_sql(s, p, h.override_rates));
+                                            via, rep, deal, from_rep, amount%s) %s',
+                           part, CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN '' ELSE ', component_id' END,
+                           spm_payout_internal.source_credit_sql(s, p, h.override_rates));
             GET DIAGNOSTICS k = ROW_COUNT;
             n := n + k;
         EXCEPTION WHEN not_null_violation THEN
@@ -364,6 +399,8 @@ DECLARE
     -- the stage keeps each deal's currency when a run converts (stage())
     fx  boolean := EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = 'pg_temp.spm_stage_deal'::regclass
                                                           AND a.attname = 'currency' AND NOT a.attisdropped);
+    -- and each row's component measures when a run matches components (stage())
+    ms  text := CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN '' ELSE ', measures' END;
 BEGIN
     SELECT coalesce(max(d.row_id), 0) INTO n0 FROM pg_temp.spm_stage_deal d;
     n := n0;
@@ -375,7 +412,8 @@ BEGIN
                             SELECT %1$s, %2$s, x.source_id, x.deal, x.rep, x.amount, x.deal_date%5$s FROM (%3$s) x',
                            CASE WHEN sp.source_id IS NULL THEN 'NULL::bigint' ELSE format('%s + row_number() OVER ()', n) END,
                            p.period_id, spm_payout_internal.source_sql(s, lower(p.period), upper(p.period)),
-                           CASE WHEN fx THEN ', currency' ELSE '' END, CASE WHEN fx THEN ', x.currency' ELSE '' END);
+                           CASE WHEN fx THEN ', currency' ELSE '' END || ms,
+                           CASE WHEN fx THEN ', x.currency' ELSE '' END || replace(ms, ', ', ', x.'));
             GET DIAGNOSTICS k = ROW_COUNT;
             n := n + k;
         END LOOP;
@@ -432,6 +470,11 @@ BEGIN
     IF EXISTS (SELECT 1 FROM spm_payout.plan pl WHERE pl.currency IS NOT NULL)
        AND EXISTS (SELECT 1 FROM spm_payout.source o WHERE o.currency_column IS NOT NULL) THEN
         ALTER TABLE pg_temp.spm_stage_deal ADD COLUMN currency text;
+    END IF;
+    -- plan components (docs/components.md): the stage keeps each deal's
+    -- component measures, for recomputing closed periods
+    IF spm_payout_internal.build_components() >= 0 AND to_regclass('pg_temp.spm_comp') IS NOT NULL THEN
+        ALTER TABLE pg_temp.spm_stage_deal ADD COLUMN measures numeric[];
     END IF;
     CREATE TEMP TABLE spm_stage_split (source_id integer, deal text, rep text, weight numeric) ON COMMIT DROP;
     CREATE TEMP TABLE spm_stage_org (rep text, manager text, valid daterange) ON COMMIT DROP;

@@ -21,10 +21,13 @@ BEGIN
         ('spm_stage_org',   'rep text, manager text, valid daterange'),
         ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean'),
         ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer, currency text'),
-        ('spm_fx',          'version_id integer, currency text, day date, rate numeric')) v(name, cols)
+        ('spm_fx',          'version_id integer, currency text, day date, rate numeric'),
+        ('spm_comp',        'component_id integer, version_id integer, source_id integer, slot integer')) v(name, cols)
     LOOP
         -- only a run that converts currencies has rates (build_fx, docs/currency.md)
         CONTINUE WHEN t.name = 'spm_fx' AND to_regclass('pg_temp.spm_fx') IS NULL;
+        -- only a run that matches plan components has them (build_components, docs/components.md)
+        CONTINUE WHEN t.name = 'spm_comp' AND to_regclass('pg_temp.spm_comp') IS NULL;
         SELECT string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
           INTO shape
           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -33,7 +36,11 @@ BEGIN
            AND NOT c.relhastriggers AND NOT c.relhasrules AND NOT c.relhasindex
            AND NOT c.relrowsecurity AND NOT c.relhassubclass AND NOT c.relispartition;
         -- the stage of a run that converts currencies keeps each deal's currency (docs/currency.md)
-        IF shape IS DISTINCT FROM t.cols AND NOT (t.name = 'spm_stage_deal' AND shape = t.cols || ', currency text') THEN
+        -- and, with plan components, each deal's component measures (docs/components.md)
+        IF shape IS DISTINCT FROM t.cols
+           AND NOT (t.name = 'spm_stage_deal'
+                    AND shape IN (t.cols || ', currency text', t.cols || ', measures numeric[]',
+                                  t.cols || ', currency text, measures numeric[]')) THEN
             RAISE EXCEPTION USING ERRCODE = '42809',
                 MESSAGE = format('spm_payout: pg_temp.%s is not the table a run stages', t.name),
                 HINT = 'Call spm_payout.run_payout; do not call internal functions directly.';
@@ -53,15 +60,16 @@ COMMENT ON FUNCTION spm_payout_internal.check_stage() IS
 -- (build_fx) and rounded to the cent, as source_credit_sql does; a missing
 -- rate leaves the amount NULL (docs/currency.md).
 CREATE OR REPLACE FUNCTION spm_payout_internal.credit_sql(periods integer[], rates numeric[], with_splits boolean,
-                                                          fx_sources integer[] DEFAULT NULL) RETURNS text
+                                                          fx_sources integer[] DEFAULT NULL,
+                                                          components text DEFAULT NULL) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
-    SELECT format($q$
+    SELECT replace(format($q$
         SELECT d.period_id, coalesce(c.ancestor, d.rep) AS rep, c.version_id, d.source_id, d.deal, d.deal_date,
                CASE WHEN c.depth > 0 THEN 'rollup' ELSE d.via END AS via,
                CASE WHEN c.depth > 0 THEN d.rep END AS from_rep, coalesce(c.depth, 0)::smallint AS depth,
-               %2$s AS amount
+               %2$s AS amount%5$s
           FROM (%3$s) d
-          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date%4$s
+          LEFT JOIN pg_temp.spm_chain c ON c.rep = d.rep AND c.valid @> d.deal_date%4$s%6$s
     $q$, periods,
        CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN a.amt
             ELSE format('CASE WHEN c.currency IS NULL OR NOT (d.source_id = ANY (%2$L::integer[])) OR d.currency = c.currency
@@ -70,25 +78,40 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $f$
                 format('SELECT s.period_id, s.source_id, s.deal, s.deal_date, s.rep, ''direct'' AS via, s.amount%2$s
                           FROM pg_temp.spm_stage_deal s WHERE s.period_id = ANY (%1$L::integer[])', periods, a.cur)
             ELSE format($s$
-                WITH d AS (SELECT * FROM pg_temp.spm_stage_deal WHERE period_id = ANY (%1$L::integer[]))
+                WITH d AS (SELECT * FROM pg_temp.spm_stage_deal sd WHERE sd.period_id = ANY (%1$L::integer[]))
                 SELECT d.period_id, d.source_id, d.deal, d.deal_date, d.rep, 'direct' AS via, d.amount%2$s
                   FROM d
                  WHERE NOT EXISTS (SELECT 1 FROM pg_temp.spm_stage_split s WHERE s.source_id = d.source_id AND s.deal = d.deal)
                 UNION ALL
                 SELECT d.period_id, d.source_id, d.deal, d.deal_date, s.rep, 'split',
-                       spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id ORDER BY s.rep)%2$s
+                       spm.split_share(d.amount, s.weight) OVER (PARTITION BY d.row_id%3$s ORDER BY s.rep)%2$s
                   FROM d JOIN pg_temp.spm_stage_split s ON s.source_id = d.source_id AND s.deal = d.deal$s$,
-                periods, replace(a.cur, 's.', 'd.'))
+                periods, replace(a.cur, 's.', 'd.'), CASE WHEN components IS NULL THEN '' ELSE ', d.slot' END)
        END,
        CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN ''
             ELSE '
-          LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END)
+          LEFT JOIN pg_temp.spm_fx x ON x.version_id = c.version_id AND x.currency = d.currency AND x.day = d.deal_date' END,
+       CASE WHEN components IS NULL THEN '' ELSE ', k.component_id' END,
+       coalesce(components, '')),
+       'pg_temp.spm_stage_deal',
+       -- with plan components (docs/components.md): the staged deals, one row
+       -- per measure slot they have (0: the amount; each matching component
+       -- slot), each split in its own right
+       CASE WHEN components IS NULL THEN 'pg_temp.spm_stage_deal' ELSE format(
+           '(SELECT s0.row_id, s0.period_id, s0.source_id, s0.deal, s0.rep, g.amount, s0.deal_date%s, g.slot
+               FROM pg_temp.spm_stage_deal s0
+              CROSS JOIN LATERAL (SELECT 0 AS slot, s0.amount
+                                  UNION ALL
+                                  SELECT u.i::integer, u.v FROM unnest(s0.measures) WITH ORDINALITY u(v, i)
+                                   WHERE u.v IS NOT NULL) g)',
+           CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN '' ELSE ', s0.currency' END) END)
       FROM (SELECT CASE WHEN rates IS NULL THEN 'd.amount'
                         ELSE format('CASE WHEN c.depth > 0 THEN d.amount * coalesce((%L::numeric[])[c.depth], 0) ELSE d.amount END', rates) END AS amt,
-                   CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN '' ELSE ', s.currency' END AS cur) a
+                   CASE WHEN coalesce(cardinality(fx_sources), 0) = 0 THEN '' ELSE ', s.currency' END
+                   || CASE WHEN components IS NULL THEN '' ELSE ', s.slot' END AS cur) a
 $f$;
-COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean, integer[]) IS
-    'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions, conversion into the plan currency)';
+COMMENT ON FUNCTION spm_payout_internal.credit_sql(integer[], numeric[], boolean, integer[], text) IS
+    'internal: the SELECT computing the deal-level credit rows of staged periods (splits, roll-ups, plan versions, conversion into the plan currency, plan components: components is component_join_sql() or NULL)';
 
 -- Who is credited for a rep's deal, over time: the rep itself (depth 0)
 -- and every manager above it (depth 1, 2, ...) from the staged hierarchy,
@@ -160,10 +183,25 @@ COMMENT ON FUNCTION spm_payout_internal.build_chains(integer[]) IS
 -- no_quota: a quota or attainment version the rep is on without a quota for
 -- the period.
 CREATE OR REPLACE FUNCTION spm_payout_internal.period_parts(pid integer)
-RETURNS TABLE (rep text, version_id integer, quota numeric, target numeric, no_quota boolean)
+RETURNS TABLE (rep text, version_id integer, quota numeric, target numeric, no_quota boolean, component_id integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT x.rep, x.version_id, sum(x.quota), sum(spm.prorate(x.target_incentive, x.period, x.part)),
-           bool_or(x.amount IS NULL AND x.base <> 'amount')
+    -- with plan components (docs/components.md): a row per component, its
+    -- quota = the rep's quota part * quota_share (none for an MBO
+    -- component), its target = the target incentive part * weight (NULL
+    -- without a weight), each rounded to the cent; a component needs a
+    -- quota when it is a credit component of base quota or attainment, or
+    -- gates another one
+    SELECT b.rep, b.version_id,
+           CASE WHEN pc.component_id IS NULL THEN b.quota WHEN pc.kind = 'credit' THEN round(b.quota * pc.quota_share, 2) END,
+           CASE WHEN pc.component_id IS NULL THEN b.target ELSE round(b.target * pc.weight, 2) END,
+           b.missing AND CASE WHEN pc.component_id IS NULL THEN b.base <> 'amount'
+                              ELSE pc.kind = 'credit' AND (pc.base <> 'amount'
+                                   OR EXISTS (SELECT 1 FROM spm_payout.plan_component g
+                                               WHERE g.version_id = pc.version_id AND g.gate_component = pc.name)) END,
+           pc.component_id
+      FROM (
+    SELECT x.rep, x.version_id, x.base, sum(x.quota) AS quota, sum(spm.prorate(x.target_incentive, x.period, x.part)) AS target,
+           bool_or(x.amount IS NULL) AS missing
       FROM (SELECT a.rep, v.version_id, v.base, v.target_incentive, k.period, k.period * a.valid * v.valid AS part,
                    q.amount,
                    CASE WHEN q.basis = 'days_on_plan'
@@ -176,10 +214,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
               JOIN spm_payout.plan_version v ON v.plan_id = a.plan_id AND v.valid && k.period AND v.valid && a.valid
               LEFT JOIN spm_payout.quota q ON q.rep = a.rep AND q.period_id = k.period_id
              WHERE k.period_id = pid AND NOT isempty(k.period * a.valid * v.valid)) x
-     GROUP BY 1, 2
+     GROUP BY 1, 2, 3) b
+      LEFT JOIN spm_payout.plan_component pc ON pc.version_id = b.version_id
 $$;
 COMMENT ON FUNCTION spm_payout_internal.period_parts(integer) IS
-    'internal: quota and target incentive of a period per rep and plan version, prorated to the days on the version (a days_on_plan quota: shared by days among the rep''s versions, not scaled down)';
+    'internal: quota and target incentive of a period per rep, plan version and component, prorated to the days on the version (a days_on_plan quota: shared by days among the rep''s versions, not scaled down)';
 
 -- What a computation of a period records per rep and plan version: its
 -- credit and its quota parts.  credits: the period's partition of
@@ -193,17 +232,21 @@ BEGIN
     IF to_regclass('pg_temp.spm_totals') IS NOT NULL THEN
         DROP TABLE pg_temp.spm_totals;
     END IF;
+    -- per plan component too when a run matches components (docs/components.md)
     EXECUTE format('CREATE TEMP TABLE spm_totals ON COMMIT DROP AS
-                    SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals
-                      FROM %s x WHERE x.%I = %s GROUP BY 1, 2',
-                   credits, period_column, for_pid);
+                    SELECT x.rep, x.version_id, sum(x.amount) AS credited, count(*) AS deals, %s AS component_id
+                      FROM %s x WHERE x.%I = %s GROUP BY 1, 2%s',
+                   CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN 'NULL::integer' ELSE 'x.component_id' END,
+                   credits, period_column, for_pid,
+                   CASE WHEN to_regclass('pg_temp.spm_comp') IS NULL THEN '' ELSE ', 5' END);
     INSERT INTO spm_payout.period_credit (run_id, period_id, for_period_id, rep, version_id, credited, deals,
-                                          quota, target, assigned, no_quota)
+                                          quota, target, assigned, no_quota, component_id)
     SELECT run, pid, for_pid, coalesce(c.rep, q.rep), coalesce(c.version_id, q.version_id),
            coalesce(c.credited, 0), coalesce(c.deals, 0), q.quota, q.target, q.rep IS NOT NULL,
-           coalesce(q.no_quota, false)
+           coalesce(q.no_quota, false), coalesce(c.component_id, q.component_id)
       FROM pg_temp.spm_totals c
-      FULL JOIN spm_payout_internal.period_parts(for_pid) q ON q.rep = c.rep AND q.version_id = c.version_id;
+      FULL JOIN spm_payout_internal.period_parts(for_pid) q
+        ON q.rep = c.rep AND q.version_id = c.version_id AND coalesce(q.component_id, 0) = coalesce(c.component_id, 0);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, text, name) IS
     'internal: records the credit and quota parts per rep and plan version of one computation of a period';
@@ -217,17 +260,26 @@ COMMENT ON FUNCTION spm_payout_internal.record_period(bigint, integer, integer, 
 CREATE OR REPLACE FUNCTION spm_payout_internal.earnings(this_period integer, year_of date, up_to date)
 RETURNS TABLE (rep text, version_id integer, plan_id integer, year_range daterange, credited numeric,
                credited_to_date numeric, quota_to_date numeric, target_to_date numeric, no_quota boolean,
-               active boolean, attainment_to_date numeric, earned_to_date numeric, paid_before numeric)
+               active boolean, attainment_to_date numeric, earned_to_date numeric, paid_before numeric,
+               component_id integer)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH pv AS (
+    WITH pvv AS (
         SELECT v.version_id, v.plan_id, v.valid, v.schedule, v.base, v.target_incentive,
                spm.fiscal_period(year_of, 'year', pl.year_start_month) AS yr
           FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
+    ), pv AS (
+        -- a version pays per component when it has components (docs/components.md)
+        SELECT pvv.version_id, pvv.plan_id, pvv.yr, k.component_id, coalesce(k.kind, 'credit') AS kind, k.name,
+               coalesce(k.schedule, pvv.schedule) AS schedule, coalesce(k.base, pvv.base) AS base,
+               k.gate_component, k.gate_attainment,
+               k.name IN (SELECT g.gate_component FROM spm_payout.plan_component g
+                           WHERE g.version_id = k.version_id) AS gating
+          FROM pvv LEFT JOIN spm_payout.plan_component k ON k.version_id = pvv.version_id
     ), yp AS (
         -- every period of the plan year so far, also those after a version
         -- ended: a late change can still credit it, and what they paid counts
-        SELECT pv.version_id, k.period_id
-          FROM pv JOIN spm_payout.pay_period k ON k.period <@ pv.yr AND lower(k.period) <= up_to
+        SELECT pvv.version_id, k.period_id
+          FROM pvv JOIN spm_payout.pay_period k ON k.period <@ pvv.yr AND lower(k.period) <= up_to
     ), latest AS (
         -- the latest computation of each period as of up_to: its own run, or
         -- a run that found it changed, booked in the latest period up to then
@@ -237,40 +289,80 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            AND (c.changed OR c.period_id = c.for_period_id) AND lower(b.period) <= up_to
          ORDER BY c.for_period_id, lower(b.period) DESC, c.run_id DESC
     ), cum AS (
-        SELECT pc.rep, pc.version_id, sum(pc.credited) AS cum,
+        SELECT pc.rep, pc.version_id, pc.component_id, sum(pc.credited) AS cum,
                coalesce(sum(pc.credited) FILTER (WHERE pc.for_period_id = this_period), 0) AS this_credit,
                sum(pc.quota) AS quota, sum(pc.target) AS target, bool_or(pc.no_quota) AS no_quota,
                coalesce(bool_or(pc.assigned) FILTER (WHERE pc.for_period_id = this_period), false) AS active
           FROM spm_payout.period_credit pc
           JOIN latest l ON l.for_period_id = pc.for_period_id AND l.run_id = pc.run_id
           JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
-         GROUP BY 1, 2
+         GROUP BY 1, 2, 3
+    ), mbo AS (
+        -- MBO components (docs/components.md): each period's target part
+        -- times E(its score), a missing score 0; read from the (few) MBO
+        -- components, nothing when there are none
+        SELECT pc.rep, pc.version_id, pc.component_id,
+               sum(pc.target * spm.apply(mk.schedule, coalesce(ms.score, 0))) AS mbo_earned,
+               sum(pc.target * coalesce(ms.score, 0)) AS mbo_scored
+          FROM spm_payout.plan_component mk
+          JOIN spm_payout.period_credit pc ON pc.component_id = mk.component_id
+          JOIN latest l ON l.for_period_id = pc.for_period_id AND l.run_id = pc.run_id
+          JOIN yp ON yp.version_id = pc.version_id AND yp.period_id = pc.for_period_id
+          LEFT JOIN spm_payout.mbo_score ms
+                 ON ms.rep = pc.rep AND ms.period_id = pc.for_period_id AND ms.component_id = mk.component_id
+         WHERE mk.kind = 'mbo'
+           -- evaluated once: no MBO component, nothing read
+           AND EXISTS (SELECT 1 FROM spm_payout.plan_component x WHERE x.kind = 'mbo')
+         GROUP BY 1, 2, 3
     ), paid AS (
         -- what the other periods paid for this plan year: their commission
         -- lines, and prior-year lines booked for it (in a later plan year)
-        SELECT l.rep, l.version_id, sum(l.earned) AS paid
+        SELECT l.rep, l.version_id, l.component_id, sum(l.earned) AS paid
           FROM spm_payout.payout_line l
           JOIN yp ON yp.version_id = l.version_id
                  AND yp.period_id = CASE l.line_kind WHEN 'commission' THEN l.period_id ELSE l.for_period_id END
          WHERE l.line_kind IN ('commission', 'prior_year') AND l.period_id IS DISTINCT FROM this_period
-         GROUP BY 1, 2
+         GROUP BY 1, 2, 3
     ), t AS (
         SELECT coalesce(c.rep, p.rep) AS rep, coalesce(c.version_id, p.version_id) AS version_id,
+               coalesce(c.component_id, p.component_id) AS component_id,
                coalesce(c.this_credit, 0) AS credited, coalesce(c.cum, 0) AS cum,
                c.quota, c.target, coalesce(c.no_quota, false) OR c.quota IS NULL AS no_quota,
                coalesce(c.active, false) AS active, coalesce(p.paid, 0) AS paid
           FROM cum c FULL JOIN paid p ON p.rep = c.rep AND p.version_id = c.version_id
+                                     AND coalesce(p.component_id, 0) = coalesce(c.component_id, 0)
+    ), e AS (
+        SELECT t.rep, t.version_id, pv.plan_id, pv.yr, t.credited, t.cum, t.quota, t.target, t.no_quota, t.active,
+               t.paid, t.component_id, pv.name, pv.gate_component, pv.gate_attainment, pv.gating,
+               CASE WHEN pv.gating THEN spm.attainment(t.cum, t.quota) END AS gating_attainment,
+               -- the order of the join, kept in the result (line ids follow it)
+               row_number() OVER () AS ord,
+               CASE WHEN pv.kind = 'mbo' THEN CASE WHEN t.target > 0 THEN round(coalesce(mbo.mbo_scored, 0) / t.target, 4) END
+                    WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END AS attainment,
+               CASE WHEN pv.kind = 'mbo' THEN round(coalesce(mbo.mbo_earned, 0), 2)
+                    WHEN pv.base = 'amount' OR NOT t.no_quota THEN
+                   round(sign(t.cum) * CASE pv.base
+                       WHEN 'amount' THEN spm.apply(pv.schedule, abs(t.cum))
+                       WHEN 'quota' THEN spm.apply(pv.schedule, abs(t.cum), t.quota)
+                       ELSE t.target * spm.apply(pv.schedule, spm.attainment(abs(t.cum), t.quota)) END, 2)
+               END AS earned
+          FROM t JOIN pv ON pv.version_id = t.version_id AND coalesce(pv.component_id, 0) = coalesce(t.component_id, 0)
+          LEFT JOIN mbo ON mbo.rep = t.rep AND mbo.version_id = t.version_id AND mbo.component_id = t.component_id
     )
-    SELECT t.rep, t.version_id, pv.plan_id, pv.yr, t.credited, t.cum, t.quota, t.target, t.no_quota, t.active,
-           CASE WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END,
-           CASE WHEN pv.base = 'amount' OR NOT t.no_quota THEN
-               round(sign(t.cum) * CASE pv.base
-                   WHEN 'amount' THEN spm.apply(pv.schedule, abs(t.cum))
-                   WHEN 'quota' THEN spm.apply(pv.schedule, abs(t.cum), t.quota)
-                   ELSE t.target * spm.apply(pv.schedule, spm.attainment(abs(t.cum), t.quota)) END, 2)
-           END,
-           t.paid
-      FROM t JOIN pv ON pv.version_id = t.version_id
+    SELECT e.rep, e.version_id, e.plan_id, e.yr, e.credited, e.cum, e.quota, e.target, e.no_quota, e.active,
+           e.attainment,
+           -- a gated component earns nothing to date while the gating
+           -- component's attainment to date is below the gate (docs/components.md)
+           CASE WHEN e.earned IS NULL OR e.gate_component IS NULL THEN e.earned
+                WHEN coalesce((e.gates ->> e.gate_component)::numeric >= e.gate_attainment, false) THEN e.earned
+                ELSE 0 END,
+           e.paid, e.component_id
+      FROM (SELECT e.*,
+                   -- the attainments to date of the rep's gating components of the version, by name
+                   jsonb_object_agg(e.name, e.gating_attainment) FILTER (WHERE e.gating)
+                       OVER (PARTITION BY e.rep, e.version_id) AS gates
+              FROM e) e
+     ORDER BY e.ord
 $$;
 COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
     'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
@@ -304,6 +396,7 @@ DECLARE
     splits   boolean;
     fx_src   integer[];
     bad      record;
+    q        text;
 BEGIN
     PERFORM spm_payout_internal.check_stage();
     SELECT * INTO p FROM spm_payout.pay_period WHERE period_id = pid FOR SHARE;
@@ -313,6 +406,8 @@ BEGIN
     SELECT array_agg(c.period_id ORDER BY c.period_id) INTO chg
       FROM pg_temp.spm_stage_check c WHERE c.changed AND c.period_id <> pid;
     chg := coalesce(chg, '{}');
+    -- the plans in force must be consistent (docs/components.md, "Errors")
+    PERFORM spm_payout_internal.check_components(pid || chg);
     INSERT INTO spm_payout.run (period_id, status, run_by, started_at, finished_at, examined, changed, input_fingerprint)
     VALUES (pid, 'succeeded', spm_payout.acting_role(), started, started,
             ARRAY(SELECT pp.label FROM pg_temp.spm_stage_check c JOIN spm_payout.pay_period pp ON pp.period_id = c.period_id
@@ -363,7 +458,10 @@ BEGIN
             fx_src := ARRAY(SELECT o.source_id FROM spm_payout.source o WHERE o.currency_column IS NOT NULL ORDER BY 1);
         END IF;
         EXECUTE format('CREATE TEMP TABLE spm_recalc ON COMMIT DROP AS %s',
-                       spm_payout_internal.credit_sql(chg, h.override_rates, splits, fx_src));
+                       spm_payout_internal.credit_sql(chg, h.override_rates, splits, fx_src,
+                           -- plan components (docs/components.md)
+                           CASE WHEN to_regclass('pg_temp.spm_comp') IS NOT NULL
+                                THEN spm_payout_internal.component_join_sql() END));
         IF cardinality(fx_src) > 0 THEN
             SELECT c.source_id, c.deal, c.deal_date, c.version_id INTO bad FROM pg_temp.spm_recalc c WHERE c.amount IS NULL LIMIT 1;
             IF FOUND THEN
@@ -373,20 +471,20 @@ BEGIN
             END IF;
         END IF;
         PERFORM spm_payout_internal.record_period(run, pid, j, 'pg_temp.spm_recalc', 'period_id') FROM unnest(chg) j;
-        EXECUTE format($q$
+        q := format($q$
             INSERT INTO spm_payout.%I (period_id, for_period_id, version_id, source_id, deal_date, depth,
-                                       via, rep, deal, from_rep, amount)
+                                       via, rep, deal, from_rep, amount/*c*/)
             SELECT %s, k.for_period_id, k.version_id, k.source_id, k.deal_date, k.depth, k.via, k.rep, k.deal,
-                   k.from_rep, sum(k.amount)
+                   k.from_rep, sum(k.amount)/*k*/
               FROM (SELECT c.period_id AS for_period_id, c.rep, c.version_id, c.source_id, c.deal, c.deal_date,
-                           c.via, c.from_rep, c.depth, c.amount FROM pg_temp.spm_recalc c
+                           c.via, c.from_rep, c.depth, c.amount/*cc*/ FROM pg_temp.spm_recalc c
                     UNION ALL
                     SELECT l.for_period_id, l.rep, l.version_id, l.source_id, l.deal, l.deal_date, l.via,
-                           l.from_rep, l.depth, -l.amount
+                           l.from_rep, l.depth, -l.amount/*l*/
                       FROM spm_payout.credit_line l
                      WHERE l.period_id = ANY (%4$L::integer[]) AND l.for_period_id = ANY (%3$L::integer[])
                        AND l.period_id <> %2$s) k
-             GROUP BY k.for_period_id, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via, k.from_rep, k.depth
+             GROUP BY k.for_period_id, k.rep, k.version_id, k.source_id, k.deal, k.deal_date, k.via, k.from_rep, k.depth/*k*/
             HAVING sum(k.amount) <> 0$q$, part, pid, chg,
             -- the changed periods' own partitions, and those of earlier periods
             -- whose runs booked late rows for them (the state as of this period)
@@ -394,6 +492,12 @@ BEGIN
                            JOIN spm_payout.pay_period b ON b.period_id = pc.period_id
                           WHERE pc.changed IS TRUE AND pc.for_period_id = ANY (chg)
                             AND lower(b.period) < lower(p.period)));
+        -- per plan component too when the run matches components (docs/components.md)
+        IF to_regclass('pg_temp.spm_comp') IS NOT NULL THEN
+            q := replace(replace(replace(replace(q, '/*c*/', ', component_id'), '/*k*/', ', k.component_id'),
+                                 '/*cc*/', ', c.component_id'), '/*l*/', ', l.component_id');
+        END IF;
+        EXECUTE q;
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         n := 0;
@@ -440,19 +544,21 @@ BEGIN
     EXECUTE format($q$
         INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, plan_id, version_id, line_kind,
                                             credited, late_credit, credited_to_date, quota_to_date, attainment_to_date,
-                                            earned_to_date, paid_before, earned)
+                                            earned_to_date, paid_before, earned, component_id)
         SELECT %1$s, %2$s, %2$s, e.rep, e.plan_id, e.version_id, 'commission',
                e.credited, coalesce(lc.late, 0), e.credited_to_date, e.quota_to_date, e.attainment_to_date,
-               e.earned_to_date, e.paid_before, e.earned_to_date - e.paid_before
+               e.earned_to_date, e.paid_before, e.earned_to_date - e.paid_before, e.component_id
           FROM pg_temp.spm_earn e
-          LEFT JOIN (SELECT e2.rep, e2.version_id, sum(g.late) AS late
+          LEFT JOIN (SELECT e2.rep, e2.version_id, e2.component_id, sum(g.late) AS late
                        FROM pg_temp.spm_earn e2
-                       JOIN (SELECT l.rep, l.version_id, l.for_period_id, sum(l.amount) AS late
-                               FROM spm_payout.%3$I l WHERE %4$L AND l.for_period_id <> %2$s GROUP BY 1, 2, 3) g
+                       JOIN (SELECT l.rep, l.version_id, l.component_id, l.for_period_id, sum(l.amount) AS late
+                               FROM spm_payout.%3$I l WHERE %4$L AND l.for_period_id <> %2$s GROUP BY 1, 2, 3, 4) g
                          ON g.rep = e2.rep AND g.version_id = e2.version_id
+                        AND coalesce(g.component_id, 0) = coalesce(e2.component_id, 0)
                        JOIN spm_payout.pay_period f ON f.period_id = g.for_period_id AND f.period <@ e2.year_range
-                      GROUP BY 1, 2) lc
-                 ON lc.rep = e.rep AND lc.version_id = e.version_id$q$,
+                      GROUP BY 1, 2, 3) lc
+                 ON lc.rep = e.rep AND lc.version_id = e.version_id
+                AND coalesce(lc.component_id, 0) = coalesce(e.component_id, 0)$q$,
         run, pid, part, cardinality(chg) > 0);
     GET DIAGNOSTICS n = ROW_COUNT;
 
@@ -460,11 +566,12 @@ BEGIN
     -- again at its end, the difference booked as a prior-year line
     INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, plan_id, version_id, line_kind,
                                         credited, late_credit, credited_to_date, quota_to_date, attainment_to_date,
-                                        earned_to_date, paid_before, earned, cause)
+                                        earned_to_date, paid_before, earned, cause, component_id)
     SELECT run, pid, y.last_period, e.rep, e.plan_id, e.version_id, 'prior_year',
            0, 0, e.credited_to_date, e.quota_to_date, e.attainment_to_date, e.earned_to_date,
            e.paid_before, e.earned_to_date - e.paid_before,
-           jsonb_build_object('plan_year', e.year_range::text, 'reason', 'a closed period of an earlier plan year changed')
+           jsonb_build_object('plan_year', e.year_range::text, 'reason', 'a closed period of an earlier plan year changed'),
+           e.component_id
       FROM (SELECT DISTINCT ON (pl.plan_id, spm.fiscal_period(lower(k.period), 'year', pl.year_start_month))
                    pl.plan_id, lower(k.period) AS year_of,
                    (SELECT k2.period_id FROM spm_payout.pay_period k2
