@@ -19,7 +19,7 @@
 --      paid versions protected (55000)
 --   i. rights and row-level security from real roles; audit; pg_dump marks
 BEGIN;
-SELECT plan(80);
+SELECT plan(81);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -201,6 +201,14 @@ SELECT results_eq($$SELECT rep, component, deal, amount FROM spm_payout.credit_s
                   'credit rows carry the component: a deal credits every component it matches, with its measure');
 SELECT is((SELECT count(*)::int FROM spm_payout.payout_line WHERE component_id IS NULL AND line_kind = 'commission'), 0,
           'every line of a version with components names its component');
+-- coaching counts one credit component per version (docs/coaching.md, "Plan
+-- components"): Bob's accelerator (every deal at its amount): quota 10,000 x 1,
+-- credit 6,000 + 2,000 = 8,000 (not new_logo's 5,000 and 2,000 on top); Ann and
+-- Dan: revenue (the MBO has no credit); Cat's components are all filtered or
+-- measured: Cat is not in coaching
+SELECT results_eq($$SELECT rep, quota, credited FROM spm_payout.coaching('2025-01-31') ORDER BY rep$$,
+                  $$VALUES ('ann', 10000.00, 8000.00), ('bob', 10000.00, 8000.00), ('dan', 10000.00, 12000.00)$$,
+                  'coaching counts one credit component per version: no deal or quota counted twice');
 
 -- ================================================================= d. February
 INSERT INTO cpt.sales VALUES

@@ -44,7 +44,20 @@ BEGIN
     END IF;
 
     RETURN QUERY
-    WITH cur AS (
+    WITH cc AS (
+        -- which credit of a plan version is measured against the rep's quota
+        -- (docs/coaching.md, "Plan components"): all of it (NULL) without
+        -- components; else its first credit component (lowest id) counting
+        -- every deal at its amount (no filter, no measure column); none (-1)
+        -- when there is no such component.  Summing the components would
+        -- count a deal once per component.
+        SELECT v.version_id,
+               CASE WHEN NOT EXISTS (SELECT 1 FROM spm_payout.plan_component k WHERE k.version_id = v.version_id) THEN NULL
+                    ELSE coalesce((SELECT min(k.component_id) FROM spm_payout.plan_component k
+                                    WHERE k.version_id = v.version_id AND k.kind = 'credit'
+                                      AND k.filter_column IS NULL AND k.measure_column IS NULL), -1) END AS comp
+          FROM spm_payout.plan_version v
+    ), cur AS (
         SELECT pp.period_id, pp.label, lower(pp.period) AS s, upper(pp.period) AS e
           FROM spm_payout.pay_period pp WHERE pp.period @> as_of
     ), prv AS (
@@ -75,6 +88,7 @@ BEGIN
          WHERE pc.version_id IS NOT NULL
            AND pc.run_id = (SELECT max(x.run_id) FROM spm_payout.period_credit x
                              WHERE x.for_period_id = per.period_id)
+           AND pc.component_id IS NOT DISTINCT FROM (SELECT cc.comp FROM cc WHERE cc.version_id = pc.version_id)
          GROUP BY per.k, pc.rep
     ), c AS (
         -- credit of deals dated up to the counting day (late changes
@@ -82,6 +96,7 @@ BEGIN
         SELECT per.k, cl.rep, sum(cl.amount) AS credited
           FROM per JOIN spm_payout.credit_line cl ON cl.for_period_id = per.period_id AND cl.deal_date <= per.upto
          WHERE cl.version_id IS NOT NULL
+           AND cl.component_id IS NOT DISTINCT FROM (SELECT cc.comp FROM cc WHERE cc.version_id = cl.version_id)
          GROUP BY per.k, cl.rep
     ), ytd AS (
         -- plan-year attainment to date as the period's latest run computed it
@@ -89,6 +104,7 @@ BEGIN
           FROM cur JOIN spm_payout.payout_line l ON l.period_id = cur.period_id AND l.line_kind = 'commission'
          WHERE l.run_id = (SELECT max(x.run_id) FROM spm_payout.payout_line x
                             WHERE x.period_id = cur.period_id AND x.line_kind = 'commission')
+           AND l.component_id IS NOT DISTINCT FROM (SELECT cc.comp FROM cc WHERE cc.version_id = l.version_id)
          GROUP BY l.rep
     ), base AS (
         SELECT cur.label, cur.s, cur.e, q.rep, q.quota, coalesce(c.credited, 0) AS credited,
