@@ -143,8 +143,8 @@ CREATE TRIGGER mbo_score_check BEFORE INSERT OR UPDATE ON spm_payout.mbo_score
 -- The plans a run pays must be consistent (docs/components.md, "Errors"):
 -- for each version with components, the weights sum to 1, a version with
 -- weighted components has a target incentive, a gate names a component of
--- the same version, and a gating component is not itself gated (so gates
--- never form a cycle).  Checked at each run, over the versions in force
+-- the same version, and a gating component is a credit component not itself
+-- gated (so gates never form a cycle; not an MBO component or a SPIFF).  Checked at each run, over the versions in force
 -- during the run's periods: the catalog may be edited in any order between
 -- runs.
 CREATE OR REPLACE FUNCTION spm_payout_internal.check_components(periods integer[]) RETURNS void
@@ -192,7 +192,7 @@ BEGIN
     END LOOP;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.check_components(integer[]) IS
-    'internal: 22023 for an inconsistent plan in force during some periods: weights not summing to 1, weighted components without a target incentive, a gate on a missing, gated or MBO component';
+    'internal: 22023 for an inconsistent plan in force during some periods: weights not summing to 1, weighted components without a target incentive, a gate on a missing, gated, MBO or SPIFF component';
 
 -- The credit components a run matches deals against, one row per
 -- (component, source it counts): pg_temp.spm_comp.  slot numbers the

@@ -391,7 +391,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      ORDER BY e.ord
 $$;
 COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
-    'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
+    'internal: credit, quota, target, earnings to date (per component: credit, MBO and SPIFF) and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
 
 -- A phase of the run: a NOTICE and a row of spm_payout.run_phase.
 CREATE OR REPLACE FUNCTION spm_payout_internal.log_phase(run bigint, phase text, nrows bigint, started timestamptz)
