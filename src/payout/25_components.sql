@@ -144,9 +144,9 @@ CREATE TRIGGER mbo_score_check BEFORE INSERT OR UPDATE ON spm_payout.mbo_score
 -- for each version with components, the weights sum to 1, a version with
 -- weighted components has a target incentive, a gate names a component of
 -- the same version, and a gating component is a credit component not itself
--- gated (so gates never form a cycle; not an MBO component or a SPIFF).  Checked at each run, over the versions in force
--- during the run's periods: the catalog may be edited in any order between
--- runs.
+-- gated (so gates never form a cycle; not an MBO component or a SPIFF).
+-- Checked at each run, over the versions in force during the run's periods:
+-- the catalog may be edited in any order between runs.
 CREATE OR REPLACE FUNCTION spm_payout_internal.check_components(periods integer[]) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
