@@ -74,7 +74,7 @@ SELECT ok(position('spiffs:' IN :'fp_plain') = 0, 'no SPIFF: the fingerprint has
 -- ================================================================= a. bad input
 SELECT throws_ok(format($$INSERT INTO spm_payout.plan_component (version_id, name, kind, source_id, spiff_window, spiff_amount, spiff_rate)
                           VALUES (%s, 'x', 'spiff', %s, '[2025-02-01,2025-03-01)', 250, 0.01)$$, :fv, :src),
-                 '23514', NULL, 'a SPIFF with both an amount and a rate is refused');
+                 '23514', 'SPIFF x needs exactly one of spiff_amount and spiff_rate', 'a SPIFF with both an amount and a rate is refused');
 SELECT throws_ok(format($$INSERT INTO spm_payout.plan_component (version_id, name, kind, source_id, spiff_window)
                           VALUES (%s, 'x', 'spiff', %s, '[2025-02-01,2025-03-01)')$$, :fv, :src),
                  '23514', NULL, 'a SPIFF with neither an amount nor a rate is refused');
@@ -86,7 +86,7 @@ SELECT throws_ok(format($$INSERT INTO spm_payout.plan_component (version_id, nam
                  '23514', NULL, 'an empty window is refused');
 SELECT throws_ok(format($$INSERT INTO spm_payout.plan_component (version_id, name, kind, source_id, spiff_window, spiff_amount)
                           VALUES (%s, 'x', 'spiff', %s, '[2025-02-01,)', 250)$$, :fv, :src),
-                 '23514', NULL, 'a window without an end is refused');
+                 '23514', 'SPIFF x needs a window with a first and a last day, not [2025-02-01,)', 'a window without an end is refused');
 SELECT throws_ok(format($$INSERT INTO spm_payout.plan_component (version_id, name, kind, source_id, spiff_window, spiff_amount)
                           VALUES (%s, 'x', 'spiff', %s, '(,2025-03-01)', 250)$$, :fv, :src),
                  '23514', NULL, 'a window without a start is refused');

@@ -102,6 +102,19 @@ BEGIN
     IF NEW.kind = 'spiff' AND NEW.schedule IS NULL THEN
         NEW.schedule := 'marginal(0: 0)'::spm.schedule;
     END IF;
+    -- the SPIFF terms, with a clear message (the CHECK constraints hold them
+    -- too, 23514)
+    IF NEW.kind = 'spiff' AND (NEW.spiff_amount IS NULL) = (NEW.spiff_rate IS NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = '23514',
+            MESSAGE = format('SPIFF %s needs exactly one of spiff_amount and spiff_rate', NEW.name),
+            HINT = 'spiff_amount pays a fixed amount per qualifying deal, spiff_rate a rate of its measure.';
+    ELSIF NEW.kind = 'spiff' AND (NEW.spiff_window IS NULL OR isempty(NEW.spiff_window)
+                                  OR lower_inf(NEW.spiff_window) OR upper_inf(NEW.spiff_window)) THEN
+        RAISE EXCEPTION USING ERRCODE = '23514',
+            MESSAGE = format('SPIFF %s needs a window with a first and a last day, not %s', NEW.name,
+                             coalesce(NEW.spiff_window::text, 'NULL')),
+            HINT = 'Give spiff_window as a date range such as ''[2025-02-01,2025-03-01)''.';
+    END IF;
     -- without a source, the CHECK constraints refuse a filter or measure (23514)
     IF NEW.source_id IS NULL THEN
         RETURN NEW;
