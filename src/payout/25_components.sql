@@ -15,7 +15,7 @@ CREATE TABLE spm_payout.plan_component (
     component_id    integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     version_id      integer NOT NULL REFERENCES spm_payout.plan_version ON DELETE CASCADE,
     name            text NOT NULL CONSTRAINT plan_component_name_not_empty CHECK (name <> ''),
-    kind            text NOT NULL DEFAULT 'credit' CONSTRAINT plan_component_kind_known CHECK (kind IN ('credit', 'mbo')),
+    kind            text NOT NULL DEFAULT 'credit' CONSTRAINT plan_component_kind_known CHECK (kind IN ('credit', 'mbo', 'spiff')),
     source_id       integer REFERENCES spm_payout.source,
     filter_column   name,
     filter_values   text[],
@@ -26,23 +26,41 @@ CREATE TABLE spm_payout.plan_component (
     quota_share     numeric NOT NULL DEFAULT 1 CONSTRAINT plan_component_quota_share_positive CHECK (quota_share > 0 AND quota_share < 'Infinity'),
     gate_component  text,
     gate_attainment numeric CONSTRAINT plan_component_gate_attainment_range CHECK (gate_attainment >= 0 AND gate_attainment < 'Infinity'),
+    -- SPIFFs (docs/components.md, "SPIFFs"): a bounded date window, a fixed
+    -- amount per qualifying deal or a rate of its measure, a minimum measure
+    spiff_window    daterange,
+    spiff_amount    numeric CONSTRAINT plan_component_spiff_amount_range CHECK (spiff_amount > 0 AND spiff_amount < 'Infinity'),
+    spiff_rate      numeric CONSTRAINT plan_component_spiff_rate_range CHECK (spiff_rate > 0 AND spiff_rate < 'Infinity'),
+    spiff_min       numeric CONSTRAINT plan_component_spiff_min_range CHECK (spiff_min >= 0 AND spiff_min < 'Infinity'),
     UNIQUE (version_id, name),
     CONSTRAINT plan_component_filter_both CHECK ((filter_column IS NULL) = (filter_values IS NULL)),
     CONSTRAINT plan_component_filter_values CHECK (cardinality(filter_values) > 0 AND array_position(filter_values, NULL) IS NULL),
     CONSTRAINT plan_component_gate_both CHECK ((gate_component IS NULL) = (gate_attainment IS NULL)),
     CONSTRAINT plan_component_gate_other CHECK (gate_component <> name),
     CONSTRAINT plan_component_column_needs_source CHECK (source_id IS NOT NULL OR (filter_column IS NULL AND measure_column IS NULL)),
-    CONSTRAINT plan_component_mbo_no_source CHECK (kind = 'credit' OR (source_id IS NULL AND filter_column IS NULL AND measure_column IS NULL)),
-    CONSTRAINT plan_component_needs_weight CHECK (weight IS NOT NULL OR (kind = 'credit' AND base <> 'attainment'))
+    CONSTRAINT plan_component_mbo_no_source CHECK (kind <> 'mbo' OR (source_id IS NULL AND filter_column IS NULL AND measure_column IS NULL)),
+    CONSTRAINT plan_component_needs_weight CHECK (weight IS NOT NULL OR (kind <> 'mbo' AND base <> 'attainment')),
+    -- a SPIFF has its window and exactly one of amount and rate; no weight,
+    -- quota base or gate; the other kinds have no SPIFF column
+    CONSTRAINT plan_component_spiff_columns CHECK (CASE WHEN kind = 'spiff'
+        THEN spiff_window IS NOT NULL AND (spiff_amount IS NULL) <> (spiff_rate IS NULL)
+             AND weight IS NULL AND base = 'amount' AND gate_component IS NULL
+        ELSE spiff_window IS NULL AND spiff_amount IS NULL AND spiff_rate IS NULL AND spiff_min IS NULL END),
+    CONSTRAINT plan_component_spiff_window_bounded CHECK (NOT isempty(spiff_window) AND NOT lower_inf(spiff_window)
+                                                          AND NOT upper_inf(spiff_window))
 );
 COMMENT ON TABLE spm_payout.plan_component IS
     'a component of a plan version (docs/components.md): its measure (source, filter, column), base, schedule, weight of the target incentive, quota share and optional gate on another component''s attainment; a version without components pays on all its credit';
-COMMENT ON COLUMN spm_payout.plan_component.kind IS 'credit: pays on credited deals; mbo: pays on objective scores (mbo_score)';
+COMMENT ON COLUMN spm_payout.plan_component.kind IS 'credit: pays on credited deals; mbo: pays on objective scores (mbo_score); spiff: a one-time bonus per qualifying deal (docs/components.md, "SPIFFs")';
 COMMENT ON COLUMN spm_payout.plan_component.source_id IS 'the source whose deals it counts; NULL: every source (then no filter and no measure column)';
 COMMENT ON COLUMN spm_payout.plan_component.filter_column IS 'with filter_values: counts only the deals whose column::text = ANY (filter_values)';
 COMMENT ON COLUMN spm_payout.plan_component.measure_column IS 'a numeric column of the source credited instead of its amount_column (e.g. gross margin); NULL: the amount';
 COMMENT ON COLUMN spm_payout.plan_component.weight IS 'share of the version''s target incentive (base attainment, kind mbo); the weights of a version''s components sum to 1';
 COMMENT ON COLUMN spm_payout.plan_component.quota_share IS 'the component''s quota = the rep''s quota (prorated) * quota_share';
+COMMENT ON COLUMN spm_payout.plan_component.spiff_window IS 'a SPIFF''s date window (bounded, not empty): a deal qualifies when its deal date is inside';
+COMMENT ON COLUMN spm_payout.plan_component.spiff_amount IS 'a SPIFF''s fixed amount per qualifying deal (exactly one of spiff_amount and spiff_rate)';
+COMMENT ON COLUMN spm_payout.plan_component.spiff_rate IS 'a SPIFF''s rate of the qualifying deal''s net measure (exactly one of spiff_amount and spiff_rate)';
+COMMENT ON COLUMN spm_payout.plan_component.spiff_min IS 'a SPIFF''s minimum: a deal qualifies only when the rep''s net measure of it to date is at least this (NULL: any positive measure)';
 COMMENT ON COLUMN spm_payout.plan_component.gate_component IS 'name of another component of the same version: this one pays nothing while that one''s attainment to date is below gate_attainment';
 
 CREATE TABLE spm_payout.mbo_score (
@@ -76,8 +94,29 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     rel regclass;
 BEGIN
+    IF spm_payout_internal.restoring() THEN
+        RETURN NEW;
+    END IF;
+    -- a SPIFF uses no schedule (docs/components.md, "SPIFFs"): left NULL, it
+    -- is stored as marginal(0: 0) (NOT NULL is checked after this trigger)
+    IF NEW.kind = 'spiff' AND NEW.schedule IS NULL THEN
+        NEW.schedule := 'marginal(0: 0)'::spm.schedule;
+    END IF;
+    -- the SPIFF terms, with a clear message (the CHECK constraints hold them
+    -- too, 23514)
+    IF NEW.kind = 'spiff' AND (NEW.spiff_amount IS NULL) = (NEW.spiff_rate IS NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = '23514',
+            MESSAGE = format('SPIFF %s needs exactly one of spiff_amount and spiff_rate', NEW.name),
+            HINT = 'spiff_amount pays a fixed amount per qualifying deal, spiff_rate a rate of its measure.';
+    ELSIF NEW.kind = 'spiff' AND (NEW.spiff_window IS NULL OR isempty(NEW.spiff_window)
+                                  OR lower_inf(NEW.spiff_window) OR upper_inf(NEW.spiff_window)) THEN
+        RAISE EXCEPTION USING ERRCODE = '23514',
+            MESSAGE = format('SPIFF %s needs a window with a first and a last day, not %s', NEW.name,
+                             coalesce(NEW.spiff_window::text, 'NULL')),
+            HINT = 'Give spiff_window as a date range such as ''[2025-02-01,2025-03-01)''.';
+    END IF;
     -- without a source, the CHECK constraints refuse a filter or measure (23514)
-    IF spm_payout_internal.restoring() OR NEW.source_id IS NULL THEN
+    IF NEW.source_id IS NULL THEN
         RETURN NEW;
     END IF;
     SELECT s.relation INTO rel FROM spm_payout.source s WHERE s.source_id = NEW.source_id;
@@ -117,10 +156,10 @@ CREATE TRIGGER mbo_score_check BEFORE INSERT OR UPDATE ON spm_payout.mbo_score
 -- The plans a run pays must be consistent (docs/components.md, "Errors"):
 -- for each version with components, the weights sum to 1, a version with
 -- weighted components has a target incentive, a gate names a component of
--- the same version, and a gating component is not itself gated (so gates
--- never form a cycle).  Checked at each run, over the versions in force
--- during the run's periods: the catalog may be edited in any order between
--- runs.
+-- the same version, and a gating component is a credit component not itself
+-- gated (so gates never form a cycle; not an MBO component or a SPIFF).
+-- Checked at each run, over the versions in force during the run's periods:
+-- the catalog may be edited in any order between runs.
 CREATE OR REPLACE FUNCTION spm_payout_internal.check_components(periods integer[]) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -136,7 +175,7 @@ BEGIN
                  ORDER BY g.name LIMIT 1) AS missing_gate,
                (SELECT g.name FROM spm_payout.plan_component g JOIN spm_payout.plan_component o
                     ON o.version_id = g.version_id AND o.name = g.gate_component
-                 WHERE g.version_id = v.version_id AND (o.gate_component IS NOT NULL OR o.kind = 'mbo')
+                 WHERE g.version_id = v.version_id AND (o.gate_component IS NOT NULL OR o.kind <> 'credit')
                  ORDER BY g.name LIMIT 1) AS chained_gate
           FROM spm_payout.plan_version v JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
           JOIN spm_payout.plan_component c ON c.version_id = v.version_id
@@ -159,14 +198,14 @@ BEGIN
                 HINT = 'gate_component names another component of the same version.';
         ELSIF bad.chained_gate IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = '22023',
-                MESSAGE = format('component %s of plan %s version %s is gated on a component that is itself gated or an MBO component',
+                MESSAGE = format('component %s of plan %s version %s is gated on a component that is itself gated, an MBO component or a SPIFF',
                                  bad.chained_gate, bad.plan, bad.version),
                 HINT = 'Gate on a credit component without a gate of its own (gates do not chain, so they cannot form a cycle).';
         END IF;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.check_components(integer[]) IS
-    'internal: 22023 for an inconsistent plan in force during some periods: weights not summing to 1, weighted components without a target incentive, a gate on a missing, gated or MBO component';
+    'internal: 22023 for an inconsistent plan in force during some periods: weights not summing to 1, weighted components without a target incentive, a gate on a missing, gated, MBO or SPIFF component';
 
 -- The credit components a run matches deals against, one row per
 -- (component, source it counts): pg_temp.spm_comp.  slot numbers the
@@ -182,7 +221,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT c.component_id, c.version_id, s.source_id, c.filter_column, c.filter_values, c.measure_column
           FROM spm_payout.plan_component c
           JOIN spm_payout.source s ON s.source_id = c.source_id OR c.source_id IS NULL
-         WHERE c.kind = 'credit'
+         -- a SPIFF counts credited deals as a credit component does (docs/components.md, "SPIFFs")
+         WHERE c.kind IN ('credit', 'spiff')
     ), specs AS (
         SELECT x.*, row_number() OVER (PARTITION BY x.source_id ORDER BY x.filter_column, x.filter_values, x.measure_column)::integer AS slot
           FROM (SELECT DISTINCT cs.source_id, cs.filter_column, cs.filter_values, cs.measure_column FROM cs

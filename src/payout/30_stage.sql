@@ -262,7 +262,12 @@ BEGIN
                                  FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
                                 WHERE v.valid && p.period HAVING count(*) > 0),
              'mbo:' || (SELECT spm.fingerprint(m.rep, m.component_id, m.score) FROM spm_payout.mbo_score m
-                         WHERE m.period_id = p.period_id HAVING count(*) > 0))
+                         WHERE m.period_id = p.period_id HAVING count(*) > 0),
+             -- the SPIFF terms of the versions in force (docs/components.md,
+             -- "SPIFFs"); left out where there are none
+             'spiffs:' || (SELECT spm.fingerprint(c.component_id, c.spiff_window::text, c.spiff_amount, c.spiff_rate, c.spiff_min)
+                             FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+                            WHERE c.kind = 'spiff' AND v.valid && p.period HAVING count(*) > 0))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS

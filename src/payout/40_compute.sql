@@ -314,6 +314,29 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            -- evaluated once: no MBO component, nothing read
            AND EXISTS (SELECT 1 FROM spm_payout.plan_component x WHERE x.kind = 'mbo')
          GROUP BY 1, 2, 3
+    ), spiff AS (
+        -- SPIFFs (docs/components.md, "SPIFFs"): per rep, the deals credited
+        -- to it directly or by a split (depth 0) under the SPIFF component,
+        -- their net credit summed over every row up to this period (a
+        -- credit note nets the deal down); a deal qualifies when one of its
+        -- rows is dated inside the window and its net is > 0 and at least
+        -- the minimum.  Read from the SPIFF components only, nothing when
+        -- there are none.
+        SELECT d.rep, d.version_id, d.component_id,
+               sum(coalesce(sk.spiff_amount, sk.spiff_rate * d.net)) AS spiff_earned
+          FROM (SELECT cl.rep, cl.version_id, cl.component_id, cl.source_id, cl.deal, sum(cl.amount) AS net,
+                       bool_or(cl.deal_date <@ wk.spiff_window) AS in_window
+                  FROM spm_payout.plan_component wk
+                  JOIN spm_payout.credit_line cl ON cl.component_id = wk.component_id AND cl.depth = 0
+                  JOIN yp ON yp.version_id = cl.version_id AND yp.period_id = cl.for_period_id
+                  JOIN spm_payout.pay_period b ON b.period_id = cl.period_id AND lower(b.period) <= up_to
+                 WHERE wk.kind = 'spiff'
+                   -- evaluated once: no SPIFF component, nothing read
+                   AND EXISTS (SELECT 1 FROM spm_payout.plan_component x WHERE x.kind = 'spiff')
+                 GROUP BY 1, 2, 3, 4, 5) d
+          JOIN spm_payout.plan_component sk ON sk.component_id = d.component_id
+         WHERE d.in_window AND d.net > 0 AND d.net >= coalesce(sk.spiff_min, 0)
+         GROUP BY 1, 2, 3
     ), paid AS (
         -- what the other periods paid for this plan year: their commission
         -- lines, and prior-year lines booked for it (in a later plan year)
@@ -340,6 +363,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                CASE WHEN pv.kind = 'mbo' THEN CASE WHEN t.target > 0 THEN round(coalesce(mbo.mbo_scored, 0) / t.target, 4) END
                     WHEN pv.base <> 'amount' AND NOT t.no_quota THEN spm.attainment(t.cum, t.quota) END AS attainment,
                CASE WHEN pv.kind = 'mbo' THEN round(coalesce(mbo.mbo_earned, 0), 2)
+                    -- a SPIFF: the amount or rate of its qualifying deals, to the cent
+                    WHEN pv.kind = 'spiff' THEN round(coalesce(spiff.spiff_earned, 0), 2)
                     WHEN pv.base = 'amount' OR NOT t.no_quota THEN
                    round(sign(t.cum) * CASE pv.base
                        WHEN 'amount' THEN spm.apply(pv.schedule, abs(t.cum))
@@ -348,6 +373,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                END AS earned
           FROM t JOIN pv ON pv.version_id = t.version_id AND coalesce(pv.component_id, 0) = coalesce(t.component_id, 0)
           LEFT JOIN mbo ON mbo.rep = t.rep AND mbo.version_id = t.version_id AND mbo.component_id = t.component_id
+          LEFT JOIN spiff ON spiff.rep = t.rep AND spiff.version_id = t.version_id AND spiff.component_id = t.component_id
     )
     SELECT e.rep, e.version_id, e.plan_id, e.yr, e.credited, e.cum, e.quota, e.target, e.no_quota, e.active,
            e.attainment,
@@ -365,7 +391,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      ORDER BY e.ord
 $$;
 COMMENT ON FUNCTION spm_payout_internal.earnings(integer, date, date) IS
-    'internal: credit, quota, target, earnings to date and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
+    'internal: credit, quota, target, earnings to date (per component: credit, MBO and SPIFF) and commission paid by the other periods, per rep and plan version, over a plan year up to a period';
 
 -- A phase of the run: a NOTICE and a row of spm_payout.run_phase.
 CREATE OR REPLACE FUNCTION spm_payout_internal.log_phase(run bigint, phase text, nrows bigint, started timestamptz)
