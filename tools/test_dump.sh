@@ -4,7 +4,10 @@
 #
 #   1. a database with a payout catalog (source, hierarchy, plans, quotas, a
 #      draw, adjustments, roles and policies), two periods run and closed, a
-#      late deal, a third period run (open); pg_dump -Fc, then createdb and
+#      late deal, a third period run (open), and what 0.3.0 stores (plan
+#      components with an MBO score and a SPIFF, held lines and an acceptance,
+#      an exchange rate, a payroll batch, a settled inquiry, an approved quota
+#      cascade); pg_dump -Fc, then createdb and
 #      pg_restore -d as a DBA does:
 #        - pg_dump and pg_restore exit 0 with nothing on stderr
 #        - every spm_payout table (credit_line partition by partition) has the
@@ -121,12 +124,56 @@ CALL spm_payout.close_period('2025-02-01..2025-02-28');
 INSERT INTO crm.deals VALUES (7, 'bob', 800, '2025-01-28');
 INSERT INTO spm_payout.adjustment (rep, period_id, amount, reason)
 SELECT 'bob', period_id, -40, 'clawback' FROM spm_payout.pay_period WHERE label = '2025-03-01..2025-03-31';
+-- what 0.3.0 stores: a plan with components (revenue, an MBO score, a SPIFF)
+-- under the acceptance policy hold, not accepted by cat (its lines are held);
+-- bob's acceptance of his plan; an exchange rate; a
+-- payroll batch of the closed months; an inquiry settled with an adjustment;
+-- an approved quota cascade for April
+INSERT INTO crm.deals VALUES (8, 'cat', 5000, '2025-03-10');
+INSERT INTO crm.org VALUES ('cat', 'mia', '[2025-03-01,)');
+INSERT INTO spm_payout.plan (name, acceptance_policy) VALUES ('ae plan', 'hold');
+INSERT INTO spm_payout.plan_version (plan_id, version, schedule, base, target_incentive, valid)
+SELECT plan_id, 1, 'marginal(0: 0)', 'attainment', 1000, '[2025-03-01,)' FROM spm_payout.plan WHERE name = 'ae plan';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT 'cat', plan_id, '[2025-03-01,)' FROM spm_payout.plan WHERE name = 'ae plan';
+INSERT INTO spm_payout.quota SELECT 'cat', period_id, 10000 FROM spm_payout.pay_period WHERE lower(period) >= '2025-03-01';
+SELECT v.version_id AS ae, (SELECT source_id FROM spm_payout.source) AS src
+  FROM spm_payout.plan_version v JOIN spm_payout.plan USING (plan_id) WHERE name = 'ae plan' \gset
+INSERT INTO spm_payout.plan_component (version_id, name, kind, source_id, base, schedule, weight)
+VALUES (:ae, 'revenue', 'credit', :src, 'attainment', 'curve(0: 0, 1: 1, 2: 3)', 0.7);
+INSERT INTO spm_payout.plan_component (version_id, name, kind, schedule, weight)
+VALUES (:ae, 'objectives', 'mbo', 'curve(0: 0, 1: 1)', 0.3);
+INSERT INTO spm_payout.plan_component (version_id, name, kind, source_id, spiff_window, spiff_amount)
+VALUES (:ae, 'march spiff', 'spiff', :src, '[2025-03-01,2025-04-01)', 250);
+INSERT INTO spm_payout.mbo_score (rep, period_id, component_id, score)
+SELECT 'cat', p.period_id, c.component_id, 0.8 FROM spm_payout.pay_period p, spm_payout.plan_component c
+ WHERE p.label = '2025-03-01..2025-03-31' AND c.name = 'objectives';
+INSERT INTO spm_payout.fx_rate (from_currency, to_currency, rate_date, rate) VALUES ('EUR', 'USD', '2025-03-01', 1.0835);
+INSERT INTO spm_payout.employee (rep, employee_id) VALUES ('ann', 'E1'), ('bob', 'E2'), ('mia', 'E3'), ('cat', 'E4');
+INSERT INTO spm_payout.earning_code (pays, code) VALUES ('commission', 'COM'), ('prior_year', 'PY'), ('manual', 'ADJ'),
+                                                        ('draw', 'DRW'), ('recovery', 'REC');
+SELECT spm_payout.export_payroll('2025-03-05');
+SELECT spm_payout.accept_plan_for('bob', 'rep plan', 1);
+SET ROLE spm_rep;
+SELECT spm_payout.raise_inquiry('2025-02-01..2025-02-28', 'Is my February right?',
+       (SELECT min(l.line_id) FROM spm_payout.payout_line l JOIN spm_payout.pay_period p USING (period_id)
+         WHERE p.label = '2025-02-01..2025-02-28' AND l.rep = 'ann'));
+RESET ROLE;
+SELECT spm_payout.resolve_inquiry((SELECT max(inquiry_id) FROM spm_payout.inquiry), 'a deal was missed', 25,
+                                  '2025-03-01..2025-03-31');
+SELECT spm_payout.create_cascade('2025-04-01..2025-04-30', 'mia', 30000, 0.1) AS cid \gset
+SELECT spm_payout.compute_cascade(:cid);
+SELECT spm_payout.approve_cascade(:cid, true);
 CALL spm_payout.run_payout('2025-03-01..2025-03-31');
 SQL
 } >"$TMP/setup.out" 2>&1
 ok $? "setup: $SRC with a catalog, January and February run and closed, March run (open)" "$TMP/setup.out"
 is "$(q "$SRC" "SELECT string_agg(status, ',' ORDER BY lower(period)) FROM spm_payout.pay_period")" \
    "closed,closed,open,open" "setup: two periods closed, two open"
+for t in plan_component mbo_score plan_acceptance payout_hold fx_rate employee earning_code payroll_batch payroll_line \
+         inquiry goal_cascade cascade_goal; do
+    is "$(q "$SRC" "SELECT count(*) > 0 FROM spm_payout.$t")" "t" "setup: 0.3.0 data in spm_payout.$t"
+done
 is "$(q "$SRC" "SELECT count(*) > 0 FROM spm_payout.credit_line l JOIN spm_payout.pay_period p ON p.period_id = l.period_id
                  WHERE l.for_period_id <> l.period_id AND p.label = '2025-03-01..2025-03-31'")" \
    "t" "setup: March booked the late January deal as a late credit line"
