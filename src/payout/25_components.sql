@@ -26,6 +26,10 @@ CREATE TABLE spm_payout.plan_component (
     quota_share     numeric NOT NULL DEFAULT 1 CONSTRAINT plan_component_quota_share_positive CHECK (quota_share > 0 AND quota_share < 'Infinity'),
     gate_component  text,
     gate_attainment numeric CONSTRAINT plan_component_gate_attainment_range CHECK (gate_attainment >= 0 AND gate_attainment < 'Infinity'),
+    -- holdbacks (docs/holdbacks.md)
+    holdback_share   numeric CONSTRAINT plan_component_holdback_share_range CHECK (holdback_share > 0 AND holdback_share < 1),
+    holdback_release text CONSTRAINT plan_component_holdback_release_known CHECK (holdback_release IN ('periods', 'collection')),
+    holdback_periods integer CONSTRAINT plan_component_holdback_periods_positive CHECK (holdback_periods >= 1),
     UNIQUE (version_id, name),
     CONSTRAINT plan_component_filter_both CHECK ((filter_column IS NULL) = (filter_values IS NULL)),
     CONSTRAINT plan_component_filter_values CHECK (cardinality(filter_values) > 0 AND array_position(filter_values, NULL) IS NULL),
@@ -33,7 +37,11 @@ CREATE TABLE spm_payout.plan_component (
     CONSTRAINT plan_component_gate_other CHECK (gate_component <> name),
     CONSTRAINT plan_component_column_needs_source CHECK (source_id IS NOT NULL OR (filter_column IS NULL AND measure_column IS NULL)),
     CONSTRAINT plan_component_mbo_no_source CHECK (kind = 'credit' OR (source_id IS NULL AND filter_column IS NULL AND measure_column IS NULL)),
-    CONSTRAINT plan_component_needs_weight CHECK (weight IS NOT NULL OR (kind = 'credit' AND base <> 'attainment'))
+    CONSTRAINT plan_component_needs_weight CHECK (weight IS NOT NULL OR (kind = 'credit' AND base <> 'attainment')),
+    CONSTRAINT plan_component_holdback_both CHECK ((holdback_share IS NULL) = (holdback_release IS NULL)),
+    CONSTRAINT plan_component_holdback_periods CHECK ((holdback_periods IS NOT NULL) = coalesce(holdback_release = 'periods', false)),
+    CONSTRAINT plan_component_holdback_collection CHECK (holdback_release IS DISTINCT FROM 'collection'
+                                                         OR (kind = 'credit' AND measure_column IS NULL))
 );
 COMMENT ON TABLE spm_payout.plan_component IS
     'a component of a plan version (docs/components.md): its measure (source, filter, column), base, schedule, weight of the target incentive, quota share and optional gate on another component''s attainment; a version without components pays on all its credit';
@@ -43,6 +51,9 @@ COMMENT ON COLUMN spm_payout.plan_component.filter_column IS 'with filter_values
 COMMENT ON COLUMN spm_payout.plan_component.measure_column IS 'a numeric column of the source credited instead of its amount_column (e.g. gross margin); NULL: the amount';
 COMMENT ON COLUMN spm_payout.plan_component.weight IS 'share of the version''s target incentive (base attainment, kind mbo); the weights of a version''s components sum to 1';
 COMMENT ON COLUMN spm_payout.plan_component.quota_share IS 'the component''s quota = the rep''s quota (prorated) * quota_share';
+COMMENT ON COLUMN spm_payout.plan_component.holdback_share IS 'share of the component''s positive earnings held back, 0 < share < 1 (docs/holdbacks.md); NULL: none';
+COMMENT ON COLUMN spm_payout.plan_component.holdback_release IS 'when held amounts are released: periods (holdback_periods pay periods later) or collection (pro rata as the credited deals are paid)';
+COMMENT ON COLUMN spm_payout.plan_component.holdback_periods IS 'with holdback_release periods: how many pay periods later a held amount is released (>= 1)';
 COMMENT ON COLUMN spm_payout.plan_component.gate_component IS 'name of another component of the same version: this one pays nothing while that one''s attainment to date is below gate_attainment';
 
 CREATE TABLE spm_payout.mbo_score (
