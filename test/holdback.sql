@@ -11,7 +11,7 @@
 --   e. money is never lost or paid twice: sum paid + still held = sum earned
 --   f. rights from real roles; a plan without holdbacks runs as before
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -97,11 +97,8 @@ SELECT throws_ok($$INSERT INTO spm_payout.collection_rule (source_id, relation, 
 SELECT throws_ok($$INSERT INTO spm_payout.collection_rule (source_id, relation, deal_column, date_column, amount_column)
                    SELECT source_id, NULL, 'invoice', 'paid_on', 'paid' FROM v WHERE name = 'field'$$,
                  '23502', NULL, 'a collection rule without a table is refused');
-SELECT lives_ok($$INSERT INTO spm_payout.collection_rule (source_id, relation, deal_column, date_column, amount_column)
-                  SELECT source_id, 'phb.paid', 'invoice', 'paid_on', 'paid' FROM v WHERE name = 'field'$$,
-                'a good collection rule is registered');
-
--- the components: field holds 20% for one period, collect 20% until paid
+-- the components: field holds 20% for one period, collect 20% until paid; a run
+-- meeting a collection component whose source has no collection rule fails
 INSERT INTO spm_payout.plan_component (version_id, name, source_id, schedule, holdback_share, holdback_release, holdback_periods)
 SELECT version_id, 'revenue', source_id, 'marginal(0: 0.10)', 0.2,
        CASE name WHEN 'field' THEN 'periods' ELSE 'collection' END, CASE name WHEN 'field' THEN 1 END
@@ -109,6 +106,13 @@ SELECT version_id, 'revenue', source_id, 'marginal(0: 0.10)', 0.2,
 INSERT INTO spm_payout.assignment (rep, plan_id, valid)
 SELECT x.rep, p.plan_id, '[2025-01-01,)' FROM spm_payout.plan p
   JOIN (VALUES ('ann', 'field'), ('cat', 'collect'), ('dom', 'plain')) x(rep, plan) ON x.plan = p.name;
+SELECT throws_ok($$SELECT phb.run('2025-01-15')$$, '22023',
+                 'component revenue of plan collect version 1 releases its holdback on collection, but source crm has no collection rule',
+                 'a collection component whose source has no collection rule fails the run');
+SELECT lives_ok($$INSERT INTO spm_payout.collection_rule (source_id, relation, deal_column, date_column, amount_column)
+                  SELECT source_id, 'phb.paid', 'invoice', 'paid_on', 'paid' FROM v WHERE name = 'field'$$,
+                'a good collection rule is registered');
+
 INSERT INTO phb.sales VALUES (1, 'ann', 10000, 0, '2025-01-10'), (2, 'cat', 10000, 0, '2025-01-12'),
                              (5, 'dom', 3000, 0, '2025-01-20');
 

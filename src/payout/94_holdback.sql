@@ -154,7 +154,8 @@ COMMENT ON FUNCTION spm_payout_internal.holdback_fingerprint(integer) IS
 CREATE FUNCTION spm_payout_internal.store_holdback(run bigint, pid integer) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    n bigint;
+    n   bigint;
+    bad record;
 BEGIN
     DELETE FROM spm_payout.payout_holdback h WHERE h.period_id = pid;
     IF NOT EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.holdback_share IS NOT NULL)
@@ -164,6 +165,23 @@ BEGIN
     IF EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.holdback_release = 'collection')
        AND to_regclass('pg_temp.spm_stage_paid') IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'the payments of the collection rules were not staged';
+    END IF;
+    -- a component releasing on collection needs the payments of every
+    -- source it counts (else nothing it holds would ever be released)
+    SELECT pl.name AS plan, v.version, c.name, s.name AS source INTO bad
+      FROM spm_payout.plan_component c
+      JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+      JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
+      JOIN spm_payout.source s ON s.source_id = c.source_id OR c.source_id IS NULL
+     WHERE c.holdback_release = 'collection'
+       AND v.valid && (SELECT k.period FROM spm_payout.pay_period k WHERE k.period_id = pid)
+       AND NOT EXISTS (SELECT 1 FROM spm_payout.collection_rule r WHERE r.source_id = s.source_id)
+     ORDER BY 1, 2, 3, 4 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('component %s of plan %s version %s releases its holdback on collection, but source %s has no collection rule',
+                             bad.name, bad.plan, bad.version, bad.source),
+            HINT = 'Register the table of the source''s payments in spm_payout.collection_rule.';
     END IF;
     INSERT INTO spm_payout.payout_holdback (run_id, period_id, rep, version_id, component_id, earned, held, released)
     WITH per AS (
