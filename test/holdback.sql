@@ -9,9 +9,10 @@
 --   d. a rerun gives the same held and released; closes; a payment dated
 --      in the period after its run makes the close refuse
 --   e. money is never lost or paid twice: sum paid + still held = sum earned
---   f. rights from real roles; a plan without holdbacks runs as before
+--   f. rights from real roles; a plan without holdbacks runs as before;
+--      a version held by the acceptance policy is held once, not twice
 BEGIN;
-SELECT plan(51);
+SELECT plan(56);
 SET client_min_messages = warning;
 
 -- ================================================================= setup
@@ -114,7 +115,16 @@ SELECT lives_ok($$INSERT INTO spm_payout.collection_rule (source_id, relation, d
                 'a good collection rule is registered');
 
 INSERT INTO phb.sales VALUES (1, 'ann', 10000, 0, '2025-01-10'), (2, 'cat', 10000, 0, '2025-01-12'),
-                             (5, 'dom', 3000, 0, '2025-01-20');
+                             (5, 'dom', 3000, 0, '2025-01-20'), (7, 'eve', 10000, 0, '2025-01-25');
+-- eve: a plan under the acceptance policy hold, with a 20% holdback released one period later
+INSERT INTO spm_payout.plan (name, acceptance_policy) VALUES ('signed', 'hold');
+INSERT INTO spm_payout.plan_version (plan_id, version, schedule)
+SELECT plan_id, 1, 'marginal(0: 0)' FROM spm_payout.plan WHERE name = 'signed';
+INSERT INTO spm_payout.plan_component (version_id, name, source_id, schedule, holdback_share, holdback_release, holdback_periods)
+SELECT v.version_id, 'revenue', s.source_id, 'marginal(0: 0.10)', 0.2, 'periods', 1
+  FROM spm_payout.plan p JOIN spm_payout.plan_version v USING (plan_id), spm_payout.source s WHERE p.name = 'signed';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT 'eve', plan_id, '[2025-01-01,)' FROM spm_payout.plan WHERE name = 'signed';
 
 -- a payment row with a NULL amount fails the run (22023), nothing stored
 INSERT INTO phb.paid VALUES (2, '2025-01-20', NULL);
@@ -134,16 +144,28 @@ SELECT is((SELECT concat_ws(' ', s.earned, s.held, s.released, s.payout) FROM sp
 SELECT is((SELECT count(*)::int FROM spm_payout.payout_holdback WHERE rep = 'dom'), 0, 'no holdback row without a holdback');
 SELECT is((SELECT concat_ws(' ', s.held, s.released, s.payout) FROM spm_payout.payout_summary_view s
             WHERE s.rep = 'dom' AND s.period_start = '2025-01-01'), '0 0 300.00', 'a plan without holdback pays as before');
+-- eve has not accepted: the acceptance step holds her 1,000.00 whole, the holdback nothing more
+SELECT is((SELECT concat_ws(' ', s.earned, s.held, s.released, s.payout) FROM spm_payout.payout_summary_view s
+            WHERE s.rep = 'eve' AND s.period_start = '2025-01-01'), '1000.00 1000.00 0 0.00',
+          'a version held by acceptance: held whole once');
+SELECT is((SELECT count(*)::int FROM spm_payout.payout_holdback WHERE rep = 'eve'), 0,
+          'its component holds nothing more');
 CALL spm_payout.close_period('2025-01-15');
 
 -- ======================================================= February
-INSERT INTO phb.sales VALUES (3, 'ann', 5000, 0, '2025-02-03');
+INSERT INTO phb.sales VALUES (3, 'ann', 5000, 0, '2025-02-03'), (8, 'eve', 5000, 0, '2025-02-04');
+SELECT is((SELECT rep FROM spm_payout.accept_plan_for('eve', 'signed', 1)), 'eve', 'eve accepts');
 INSERT INTO phb.paid VALUES (2, '2025-02-10', 6000);           -- 60% of deal 2
 SELECT ok(phb.run('2025-02-15') IS NOT NULL, 'February runs');
 -- ann: 10% of 5,000 = 500.00, 100.00 held; January's 200.00 released: 400.00 + 200.00
 SELECT is(phb.hb('ann', 2), '500.00 100.00 200.00 600.00', 'periods, February: 400.00 + 200.00 released');
 -- cat: collected share 6,000 / 10,000 = 0.6; released to date round(200.00 * 0.6, 2) = 120.00
 SELECT is(phb.hb('cat', 2), '0.00 0.00 120.00 120.00', 'collection, 60% paid: 120.00 of the 200.00 released');
+-- eve: 500.00 earned, 100.00 held back; acceptance releases January's 1,000.00: 400.00 + 1,000.00
+SELECT is(phb.hb('eve', 2), '500.00 100.00 0 400.00', 'after acceptance, the holdback applies');
+SELECT is((SELECT concat_ws(' ', s.earned, s.held, s.released, s.payout) FROM spm_payout.payout_summary_view s
+            WHERE s.rep = 'eve' AND s.period_start = '2025-02-01'), '500.00 100.00 1000.00 1400.00',
+          'the summary adds acceptance releases and holdbacks');
 CREATE TEMP TABLE feb AS SELECT rep, earned, held, released FROM spm_payout.payout_holdback h
  JOIN spm_payout.pay_period p USING (period_id) WHERE lower(p.period) = '2025-02-01';
 SELECT ok(phb.run('2025-02-15') IS NOT NULL, 'February runs again');
@@ -207,7 +229,7 @@ SELECT is((SELECT array_agg(DISTINCT rep) FROM spm_payout.holdback_statement), '
 SELECT throws_ok($$SELECT * FROM spm_payout.collection_rule$$, '42501', NULL, 'a rep cannot read collection rules');
 RESET ROLE;
 SET ROLE :"ana";
-SELECT is((SELECT count(DISTINCT rep)::int FROM spm_payout.payout_holdback), 2, 'an analyst reads every holdback');
+SELECT is((SELECT count(DISTINCT rep)::int FROM spm_payout.payout_holdback), 3, 'an analyst reads every holdback');
 SELECT throws_ok($$DELETE FROM spm_payout.collection_rule$$, '42501', NULL, 'an analyst cannot edit collection rules');
 RESET ROLE;
 SET ROLE :"adm";
