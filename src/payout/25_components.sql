@@ -32,6 +32,10 @@ CREATE TABLE spm_payout.plan_component (
     spiff_amount    numeric CONSTRAINT plan_component_spiff_amount_range CHECK (spiff_amount > 0 AND spiff_amount < 'Infinity'),
     spiff_rate      numeric CONSTRAINT plan_component_spiff_rate_range CHECK (spiff_rate > 0 AND spiff_rate < 'Infinity'),
     spiff_min       numeric CONSTRAINT plan_component_spiff_min_range CHECK (spiff_min >= 0 AND spiff_min < 'Infinity'),
+    -- holdbacks (docs/holdbacks.md)
+    holdback_share   numeric CONSTRAINT plan_component_holdback_share_range CHECK (holdback_share > 0 AND holdback_share < 1),
+    holdback_release text CONSTRAINT plan_component_holdback_release_known CHECK (holdback_release IN ('periods', 'collection')),
+    holdback_periods integer CONSTRAINT plan_component_holdback_periods_positive CHECK (holdback_periods >= 1),
     UNIQUE (version_id, name),
     CONSTRAINT plan_component_filter_both CHECK ((filter_column IS NULL) = (filter_values IS NULL)),
     CONSTRAINT plan_component_filter_values CHECK (cardinality(filter_values) > 0 AND array_position(filter_values, NULL) IS NULL),
@@ -47,7 +51,11 @@ CREATE TABLE spm_payout.plan_component (
              AND weight IS NULL AND base = 'amount' AND gate_component IS NULL
         ELSE spiff_window IS NULL AND spiff_amount IS NULL AND spiff_rate IS NULL AND spiff_min IS NULL END),
     CONSTRAINT plan_component_spiff_window_bounded CHECK (NOT isempty(spiff_window) AND NOT lower_inf(spiff_window)
-                                                          AND NOT upper_inf(spiff_window))
+                                                          AND NOT upper_inf(spiff_window)),
+    CONSTRAINT plan_component_holdback_both CHECK ((holdback_share IS NULL) = (holdback_release IS NULL)),
+    CONSTRAINT plan_component_holdback_periods CHECK ((holdback_periods IS NOT NULL) = coalesce(holdback_release = 'periods', false)),
+    CONSTRAINT plan_component_holdback_collection CHECK (holdback_release IS DISTINCT FROM 'collection'
+                                                         OR (kind = 'credit' AND measure_column IS NULL))
 );
 COMMENT ON TABLE spm_payout.plan_component IS
     'a component of a plan version (docs/components.md): its measure (source, filter, column), base, schedule, weight of the target incentive, quota share and optional gate on another component''s attainment; a version without components pays on all its credit';
@@ -61,6 +69,9 @@ COMMENT ON COLUMN spm_payout.plan_component.spiff_window IS 'a SPIFF''s date win
 COMMENT ON COLUMN spm_payout.plan_component.spiff_amount IS 'a SPIFF''s fixed amount per qualifying deal (exactly one of spiff_amount and spiff_rate)';
 COMMENT ON COLUMN spm_payout.plan_component.spiff_rate IS 'a SPIFF''s rate of the qualifying deal''s net measure (exactly one of spiff_amount and spiff_rate)';
 COMMENT ON COLUMN spm_payout.plan_component.spiff_min IS 'a SPIFF''s minimum: a deal qualifies only when the rep''s net measure of it to date is at least this (NULL: any positive measure)';
+COMMENT ON COLUMN spm_payout.plan_component.holdback_share IS 'share of the component''s positive earnings held back, 0 < share < 1 (docs/holdbacks.md); NULL: none';
+COMMENT ON COLUMN spm_payout.plan_component.holdback_release IS 'when held amounts are released: periods (holdback_periods pay periods later) or collection (pro rata as the credited deals are paid)';
+COMMENT ON COLUMN spm_payout.plan_component.holdback_periods IS 'with holdback_release periods: how many pay periods later a held amount is released (>= 1)';
 COMMENT ON COLUMN spm_payout.plan_component.gate_component IS 'name of another component of the same version: this one pays nothing while that one''s attainment to date is below gate_attainment';
 
 CREATE TABLE spm_payout.mbo_score (

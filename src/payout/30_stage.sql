@@ -505,6 +505,9 @@ BEGIN
                 HINT = 'A rep has one manager on any date; end one range where the next begins.';
         END IF;
     END IF;
+    -- payments of the collection rules, only when some component releases
+    -- its holdback on collection (docs/holdbacks.md)
+    PERFORM spm_payout_internal.stage_collections();
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.stage() IS
     'internal: creates the stage (temporary tables) and reads the hierarchy into it, with the caller''s rights';

@@ -22,8 +22,11 @@ BEGIN
         ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean'),
         ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer, currency text'),
         ('spm_fx',          'version_id integer, currency text, day date, rate numeric'),
-        ('spm_comp',        'component_id integer, version_id integer, source_id integer, slot integer')) v(name, cols)
+        ('spm_comp',        'component_id integer, version_id integer, source_id integer, slot integer'),
+        ('spm_stage_paid',  'source_id integer, deal text, paid_date date, amount numeric')) v(name, cols)
     LOOP
+        -- only a run with holdbacks released on collection has payments (stage_collections, docs/holdbacks.md)
+        CONTINUE WHEN t.name = 'spm_stage_paid' AND to_regclass('pg_temp.spm_stage_paid') IS NULL;
         -- only a run that converts currencies has rates (build_fx, docs/currency.md)
         CONTINUE WHEN t.name = 'spm_fx' AND to_regclass('pg_temp.spm_fx') IS NULL;
         -- only a run that matches plan components has them (build_components, docs/components.md)
@@ -440,8 +443,11 @@ BEGIN
                    WHERE c.period_id <> pid ORDER BY lower(pp.period)),
             ARRAY(SELECT pp.label FROM spm_payout.pay_period pp WHERE pp.period_id = ANY (chg) ORDER BY lower(pp.period)),
             -- the acceptance part: docs/acceptance.md, "Runs and closes"
-            concat_ws('|acceptance ', (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid),
-                      spm_payout_internal.acceptance_fingerprint()))
+            -- and the holdback part: docs/holdbacks.md, "Runs and closes"
+            concat_ws('|holdback ',
+                      concat_ws('|acceptance ', (SELECT c.fingerprint FROM pg_temp.spm_stage_check c WHERE c.period_id = pid),
+                                spm_payout_internal.acceptance_fingerprint()),
+                      spm_payout_internal.holdback_fingerprint(pid)))
     RETURNING run_id INTO run;
     INSERT INTO spm_payout.run_phase (run_id, step, phase, rows, ms)
     VALUES (run, 1, 'read and credit (with the caller''s rights)', staged, stage_ms);
@@ -625,6 +631,12 @@ BEGIN
     IF n IS NOT NULL THEN
         t := spm_payout_internal.log_phase(run, 'acceptance', n, t);
     END IF;
+    -- component holdbacks: amounts held and released (docs/holdbacks.md);
+    -- nothing when no component has a holdback
+    n := spm_payout_internal.store_holdback(run, pid);
+    IF n IS NOT NULL THEN
+        t := spm_payout_internal.log_phase(run, 'holdbacks', n, t);
+    END IF;
 
     -- 4. draws: one ledger step per rep from the balance carried out of the
     -- rep's latest earlier period, replayed as a first, synthetic row (a
@@ -639,9 +651,15 @@ BEGIN
         SELECT d.rep FROM spm_payout.draw_agreement d WHERE d.term @> lower(p.period)
         UNION
         SELECT ph.rep FROM spm_payout.payout_hold ph WHERE ph.period_id = pid
+        UNION
+        SELECT hb.rep FROM spm_payout.payout_holdback hb WHERE hb.period_id = pid
     ), holds AS (
+        -- acceptance holds (docs/acceptance.md) and component holdbacks (docs/holdbacks.md)
         SELECT ph.rep, sum(ph.held) AS held, sum(ph.released) AS released
-          FROM spm_payout.payout_hold ph WHERE ph.period_id = pid GROUP BY 1
+          FROM (SELECT a.rep, a.held, a.released FROM spm_payout.payout_hold a WHERE a.period_id = pid
+                UNION ALL
+                SELECT b.rep, b.held, b.released FROM spm_payout.payout_holdback b WHERE b.period_id = pid) ph
+         GROUP BY 1
     ), carried AS (
         SELECT r.rep,
                coalesce((SELECT s.balance FROM spm_payout.payout_summary s

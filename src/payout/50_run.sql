@@ -164,6 +164,7 @@ BEGIN
     SELECT f.fingerprint INTO fp FROM spm_payout_internal.fingerprints(ARRAY[p.period_id]) f;
     -- as store_run records it: with the acceptances (docs/acceptance.md)
     fp := concat_ws('|acceptance ', fp, spm_payout_internal.acceptance_fingerprint());
+    fp := concat_ws('|holdback ', fp, spm_payout_internal.holdback_fingerprint(p.period_id));
     PERFORM spm_payout_internal.mark_closed(p.period_id, fp);
 END $$;
 COMMENT ON PROCEDURE spm_payout.close_period(text) IS
