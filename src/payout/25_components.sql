@@ -33,7 +33,12 @@ CREATE TABLE spm_payout.plan_component (
     CONSTRAINT plan_component_gate_other CHECK (gate_component <> name),
     CONSTRAINT plan_component_column_needs_source CHECK (source_id IS NOT NULL OR (filter_column IS NULL AND measure_column IS NULL)),
     CONSTRAINT plan_component_mbo_no_source CHECK (kind = 'credit' OR (source_id IS NULL AND filter_column IS NULL AND measure_column IS NULL)),
-    CONSTRAINT plan_component_needs_weight CHECK (weight IS NOT NULL OR (kind = 'credit' AND base <> 'attainment'))
+    CONSTRAINT plan_component_needs_weight CHECK (weight IS NOT NULL OR (kind = 'credit' AND base <> 'attainment')),
+    -- rate tables (docs/components.md, "Rate tables"): a deal column whose
+    -- value picks the deal's schedule in spm_payout.component_rate
+    rate_column     name,
+    CONSTRAINT plan_component_rate_table CHECK (rate_column IS NULL
+        OR (source_id IS NOT NULL AND kind = 'credit' AND base = 'amount' AND gate_component IS NULL))
 );
 COMMENT ON TABLE spm_payout.plan_component IS
     'a component of a plan version (docs/components.md): its measure (source, filter, column), base, schedule, weight of the target incentive, quota share and optional gate on another component''s attainment; a version without components pays on all its credit';
@@ -43,6 +48,7 @@ COMMENT ON COLUMN spm_payout.plan_component.filter_column IS 'with filter_values
 COMMENT ON COLUMN spm_payout.plan_component.measure_column IS 'a numeric column of the source credited instead of its amount_column (e.g. gross margin); NULL: the amount';
 COMMENT ON COLUMN spm_payout.plan_component.weight IS 'share of the version''s target incentive (base attainment, kind mbo); the weights of a version''s components sum to 1';
 COMMENT ON COLUMN spm_payout.plan_component.quota_share IS 'the component''s quota = the rep''s quota (prorated) * quota_share';
+COMMENT ON COLUMN spm_payout.plan_component.rate_column IS 'a column of the source whose value (as text) picks each deal''s schedule in component_rate (docs/components.md, "Rate tables"); NULL: the component''s schedule';
 COMMENT ON COLUMN spm_payout.plan_component.gate_component IS 'name of another component of the same version: this one pays nothing while that one''s attainment to date is below gate_attainment';
 
 CREATE TABLE spm_payout.mbo_score (
@@ -88,6 +94,11 @@ BEGIN
     IF NEW.measure_column IS NOT NULL THEN
         PERFORM spm_payout_internal.check_column(rel, NEW.measure_column, 'measure_column',
                                                  '{numeric,integer,bigint,smallint}');
+    END IF;
+    -- a rate table's column is checked like a filter column (docs/components.md, "Rate tables")
+    IF NEW.rate_column IS NOT NULL THEN
+        PERFORM spm_payout_internal.check_hashable(rel, NEW.rate_column, 'rate_column',
+            spm_payout_internal.check_column(rel, NEW.rate_column, 'rate_column'));
     END IF;
     RETURN NEW;
 END $$;

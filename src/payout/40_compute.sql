@@ -541,6 +541,15 @@ BEGIN
             MESSAGE = format('pay period %s crosses the end of the plan year %s of plan %s', p.label, bad.year_range, bad.name),
             HINT = 'A pay period must lie inside one plan year (plan.year_start_month).';
     END IF;
+    -- rate tables and deal lines (docs/statements.md): only where a component
+    -- has a rate table or a plan asks for deal statements, or a rerun must
+    -- take back the period's deal lines
+    IF EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.rate_column IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM spm_payout.plan pl WHERE pl.deal_statements)
+       OR EXISTS (SELECT 1 FROM spm_payout.deal_commission d WHERE d.period_id = pid) THEN
+        n := spm_payout_internal.store_deal_commissions(run, pid);
+        t := spm_payout_internal.log_phase(run, 'deal lines', n, t);
+    END IF;
     EXECUTE format($q$
         INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, plan_id, version_id, line_kind,
                                             credited, late_credit, credited_to_date, quota_to_date, attainment_to_date,
