@@ -262,7 +262,13 @@ BEGIN
                                  FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
                                 WHERE v.valid && p.period HAVING count(*) > 0),
              'mbo:' || (SELECT spm.fingerprint(m.rep, m.component_id, m.score) FROM spm_payout.mbo_score m
-                         WHERE m.period_id = p.period_id HAVING count(*) > 0))
+                         WHERE m.period_id = p.period_id HAVING count(*) > 0),
+             -- rate tables of the components in force (docs/components.md,
+             -- "Rate tables"); left out where there are none
+             'rates:' || (SELECT spm.fingerprint(c.component_id, c.rate_column::text, r.value, r.schedule::text)
+                            FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+                            LEFT JOIN spm_payout.component_rate r ON r.component_id = c.component_id
+                           WHERE c.rate_column IS NOT NULL AND v.valid && p.period HAVING count(*) > 0))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
