@@ -166,6 +166,13 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM spm_payout.pay_period k WHERE k.period_id = pid;
     PERFORM spm_payout_internal.drop_work_table('spm_deal_rows');
+    IF NOT rated THEN
+        -- no rate table (and no value staged): no row
+        CREATE TEMP TABLE spm_deal_rows (period_id integer, for_period_id integer, rep text, version_id integer,
+                                         component_id integer, source_id integer, deal text, deal_date date,
+                                         amount numeric, booked date, value text, schedule spm.schedule,
+                                         after numeric, before numeric, incr numeric) ON COMMIT DROP;
+    ELSE
     -- 1. every credit row of the plan year so far of the rate-table
     -- components, with its schedule and increment
     CREATE TEMP TABLE spm_deal_rows ON COMMIT DROP AS
@@ -180,7 +187,7 @@ BEGIN
           JOIN spm_payout.pay_period b ON b.period_id = l.period_id AND lower(b.period) <= lower(p.period)
           LEFT JOIN pg_temp.spm_deal_value v ON v.component_id = c.component_id AND v.deal = l.deal
           LEFT JOIN spm_payout.component_rate cr ON cr.component_id = c.component_id AND cr.value = v.value
-         WHERE rated AND c.rate_column IS NOT NULL
+         WHERE c.rate_column IS NOT NULL
     ), w AS (
         SELECT r.*, sum(r.amount) OVER g AS after
           FROM r WINDOW g AS (PARTITION BY r.rep, r.version_id, r.component_id
@@ -190,6 +197,7 @@ BEGIN
            spm_payout_internal.deal_e(w.schedule, 'amount', w.after, NULL, NULL)
            - spm_payout_internal.deal_e(w.schedule, 'amount', w.after - w.amount, NULL, NULL) AS incr
       FROM w;
+    END IF;
     SELECT c.name AS component, pl.name AS plan, r.deal, r.value INTO bad
       FROM pg_temp.spm_deal_rows r JOIN spm_payout.plan_component c ON c.component_id = r.component_id
       JOIN spm_payout.plan_version pv ON pv.version_id = c.version_id JOIN spm_payout.plan pl ON pl.plan_id = pv.plan_id
