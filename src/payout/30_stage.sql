@@ -384,6 +384,9 @@ BEGIN
                 HINT = 'Fix the row, or filter it out of the source (filter_column).';
         END;
     END LOOP;
+    -- the values of the rate-table columns, with the caller's rights too
+    -- (docs/components.md, "Rate tables"); nothing without rate tables
+    PERFORM spm_payout_internal.stage_rate_values();
     RETURN n;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.write_credits(spm_payout.pay_period, text) IS

@@ -117,8 +117,6 @@ BEGIN
         PERFORM spm_payout_internal.build_fx(p.period_id || changed);
         phase := 'credit';
         staged := staged + spm_payout_internal.write_credits(p, spm_payout_internal.open_credit(p.period_id));
-        -- the values of the rate-table columns, with the caller's rights (docs/components.md)
-        PERFORM spm_payout_internal.stage_rate_values();
         phase := 'compute';
         run_id := spm_payout_internal.store_run(p.period_id, t0, staged,
                                                 round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1));
