@@ -22,12 +22,15 @@ BEGIN
         ('spm_stage_check', 'period_id integer, fingerprint text, changed boolean'),
         ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer, currency text'),
         ('spm_fx',          'version_id integer, currency text, day date, rate numeric'),
-        ('spm_comp',        'component_id integer, version_id integer, source_id integer, slot integer')) v(name, cols)
+        ('spm_comp',        'component_id integer, version_id integer, source_id integer, slot integer'),
+        ('spm_deal_value',  'component_id integer, deal text, value text')) v(name, cols)
     LOOP
         -- only a run that converts currencies has rates (build_fx, docs/currency.md)
         CONTINUE WHEN t.name = 'spm_fx' AND to_regclass('pg_temp.spm_fx') IS NULL;
         -- only a run that matches plan components has them (build_components, docs/components.md)
         CONTINUE WHEN t.name = 'spm_comp' AND to_regclass('pg_temp.spm_comp') IS NULL;
+        -- only a run with rate tables has deal values (stage_rate_values, docs/components.md)
+        CONTINUE WHEN t.name = 'spm_deal_value' AND to_regclass('pg_temp.spm_deal_value') IS NULL;
         SELECT string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
           INTO shape
           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
