@@ -15,7 +15,7 @@
 --   f. a changed rate refuses the close; a paid version's rates are frozen
 --   g. rights, audit, pg_dump mark
 BEGIN;
-SELECT plan(33);
+SELECT plan(37);
 SET client_min_messages = warning;
 
 SELECT format('rtb%s_adm', pg_backend_pid()) AS adm, format('rtb%s_ann', pg_backend_pid()) AS ann \gset
@@ -175,6 +175,36 @@ SELECT is((SELECT string_agg(deal, ',' ORDER BY deal) FROM spm_payout.deal_state
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM spm_payout.run_phase p JOIN spm_payout.run r USING (run_id)
             WHERE r.status = 'succeeded' AND p.phase = 'deal lines'), 4, 'g: each of the 4 succeeded runs logged its deal lines phase');
+
+-- ============================================================ h. fingerprint
+-- a plan whose version paid no closed period: its rates may change, but
+-- then March cannot close until it is run again
+SET ROLE :"adm";
+INSERT INTO rtb.sales VALUES (10, 'dan', 1000, 'hardware', '2025-03-05');
+INSERT INTO spm_payout.plan (name) VALUES ('new');
+INSERT INTO spm_payout.plan_version (plan_id, version, schedule) SELECT plan_id, 1, 'marginal(0: 0)' FROM spm_payout.plan WHERE name = 'new';
+INSERT INTO spm_payout.plan_component (version_id, name, source_id, schedule, rate_column)
+SELECT v.version_id, 'revenue', s.source_id, 'marginal(0: 0)', 'line'
+  FROM spm_payout.plan_version v JOIN spm_payout.plan p USING (plan_id), spm_payout.source s WHERE p.name = 'new';
+INSERT INTO spm_payout.component_rate
+SELECT c.component_id, 'hardware', 'marginal(0: 0.05)' FROM spm_payout.plan_component c
+  JOIN spm_payout.plan_version v USING (version_id) JOIN spm_payout.plan p USING (plan_id) WHERE p.name = 'new';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid) SELECT 'dan', plan_id, '[2025-03-01,)' FROM spm_payout.plan WHERE name = 'new';
+CALL spm_payout.run_payout('2025-03-15');
+-- 1000 x 5% = 50
+SELECT is((SELECT earned FROM spm_payout.payout_statement WHERE rep = 'dan' AND period_start = '2025-03-01'), 50.00,
+          'h: dan: 1000 x 5% = 50');
+UPDATE spm_payout.component_rate SET schedule = 'marginal(0: 0.06)'
+ WHERE component_id = (SELECT c.component_id FROM spm_payout.plan_component c JOIN spm_payout.plan_version v USING (version_id)
+                         JOIN spm_payout.plan p USING (plan_id) WHERE p.name = 'new');
+SELECT throws_ok($$CALL spm_payout.close_period('2025-03-15')$$, '55000', NULL,
+                 'h: a rate changed after the run: the close refuses (the rates are in the fingerprint)');
+CALL spm_payout.run_payout('2025-03-15');
+-- 1000 x 6% = 60
+SELECT is((SELECT earned FROM spm_payout.payout_statement WHERE rep = 'dan' AND period_start = '2025-03-01'), 60.00,
+          'h: rerun: 1000 x 6% = 60');
+SELECT lives_ok($$CALL spm_payout.close_period('2025-03-15')$$, 'h: then March closes');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
