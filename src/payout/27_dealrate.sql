@@ -109,18 +109,6 @@ SELECT pg_catalog.pg_extension_config_dump('spm_payout.team_member', '');
 COMMENT ON TABLE spm_payout.team_member IS
     'the hierarchy as the latest run with deal lines read it (docs/statements.md): manager above rep, directly or not, over valid; read by the row-level security of deal_commission';
 
--- E(x) of a deal line: the rule of docs/payout.md ("The cumulative rule"),
--- odd for negative credit.
-CREATE OR REPLACE FUNCTION spm_payout_internal.deal_e(s spm.schedule, base text, x numeric, quota numeric, target numeric)
-RETURNS numeric LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT sign(x) * CASE base
-        WHEN 'amount' THEN spm.apply(s, abs(x))
-        WHEN 'quota' THEN spm.apply(s, abs(x), quota)
-        ELSE target * spm.apply(s, spm.attainment(abs(x), quota)) END
-$$;
-COMMENT ON FUNCTION spm_payout_internal.deal_e(spm.schedule, text, numeric, numeric, numeric) IS
-    'internal: E(credit to date) of a schedule under a base (amount, quota, attainment), sign(x) * E(|x|)';
-
 -- The values of the rate columns of the deals a run credits, read with the
 -- caller's rights (called by run_payout, like the stage): pg_temp.spm_deal_value.
 -- A deal's value is read by its id; rows of one deal with different values
@@ -165,6 +153,9 @@ DECLARE
     rated boolean := EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.rate_column IS NOT NULL);
 BEGIN
     SELECT * INTO p FROM spm_payout.pay_period k WHERE k.period_id = pid;
+    -- the lines are joined with every deal row: without statistics the
+    -- planner loops over them
+    ANALYZE pg_temp.spm_earn;
     PERFORM spm_payout_internal.drop_work_table('spm_deal_rows');
     IF NOT rated THEN
         -- no rate table (and no value staged): no row
@@ -194,8 +185,10 @@ BEGIN
                               ORDER BY r.booked, r.deal_date, r.deal, r.amount ROWS UNBOUNDED PRECEDING)
     )
     SELECT w.*, w.after - w.amount AS before,
-           spm_payout_internal.deal_e(w.schedule, 'amount', w.after, NULL, NULL)
-           - spm_payout_internal.deal_e(w.schedule, 'amount', w.after - w.amount, NULL, NULL) AS incr
+           -- E_v(x) = sign(x) * apply(schedule_v, |x|), written out (a function
+           -- with a SET clause is not inlined: docs/statements.md, "Cost")
+           sign(w.after) * spm.apply(w.schedule, abs(w.after))
+           - sign(w.after - w.amount) * spm.apply(w.schedule, abs(w.after - w.amount)) AS incr
       FROM w;
     END IF;
     SELECT c.name AS component, pl.name AS plan, r.deal, r.value INTO bad
@@ -214,26 +207,28 @@ BEGIN
               FROM pg_temp.spm_deal_rows r GROUP BY 1, 2, 3) x
      WHERE e.rep = x.rep AND e.version_id = x.version_id AND e.component_id = x.component_id;
 
-    -- 2. the period's deal lines
+    -- 2. the period's deal lines.  Each row pays round(S_after, 2) -
+    -- round(S_before, 2), S the running sum of the increments; the last row
+    -- of a line also takes the line's residue: its earned minus what its rows
+    -- add up to (round(S at its last row, 2) - round(S before its first, 2)),
+    -- 0 unless earlier periods paid something else (docs/statements.md)
     DELETE FROM spm_payout.deal_commission d WHERE d.period_id = pid;
     INSERT INTO spm_payout.deal_commission (run_id, period_id, for_period_id, rep, version_id, component_id, source_id,
                                             deal, deal_date, credit, credit_to_date_after, rate, commission)
     WITH rated_rows AS (
         -- rate-table components: the increments of the whole year, so far
-        SELECT r.period_id, r.for_period_id, r.rep, r.version_id, r.component_id, r.source_id, r.deal, r.deal_date,
-               r.amount, r.after, r.schedule, 'amount'::text AS base, NULL::numeric AS quota,
-               sum(r.incr) OVER g - r.incr AS s_before, sum(r.incr) OVER g AS s_after, r.booked
+        SELECT r.*, sum(r.incr) OVER g - r.incr AS s_before, sum(r.incr) OVER g AS s_after,
+               sum(r.incr) FILTER (WHERE r.period_id <> pid) OVER w AS s_prior,
+               row_number() OVER g = count(*) OVER w AS last
           FROM pg_temp.spm_deal_rows r
-        WINDOW g AS (PARTITION BY r.rep, r.version_id, r.component_id
-                     ORDER BY r.booked, r.deal_date, r.deal, r.amount ROWS UNBOUNDED PRECEDING)
+        WINDOW w AS (PARTITION BY r.rep, r.version_id, r.component_id),
+               g AS (w ORDER BY r.booked, r.deal_date, r.deal, r.amount ROWS UNBOUNDED PRECEDING)
     ), plain AS (
         -- the plans with deal statements, components without a rate table nor
         -- a gate: the period's rows after the credit to date before them
-        SELECT l.period_id, l.for_period_id, l.rep, l.version_id, l.component_id, l.source_id, l.deal, l.deal_date,
-               l.amount, l.sched AS schedule, l.base, l.quota, l.target,
-               l.cum0 + sum(l.amount) OVER g AS after
+        SELECT l.*, l.cum0 + sum(l.amount) OVER g AS after, row_number() OVER g = count(*) OVER w AS last
           FROM (SELECT l.*, coalesce(c.schedule, pv.schedule) AS sched, coalesce(c.base, pv.base) AS base,
-                       e.quota_to_date AS quota, e.target_to_date AS target,
+                       e.quota_to_date AS quota, e.target_to_date AS target, e.earned_to_date - e.paid_before AS line_earned,
                        e.credited_to_date - sum(l.amount) OVER (PARTITION BY l.rep, l.version_id, l.component_id) AS cum0
                   FROM spm_payout.credit_line l
                   JOIN spm_payout.plan_version pv ON pv.version_id = l.version_id
@@ -242,36 +237,33 @@ BEGIN
                   JOIN pg_temp.spm_earn e ON e.rep = l.rep AND e.version_id = l.version_id
                                          AND coalesce(e.component_id, 0) = coalesce(l.component_id, 0)
                  WHERE l.period_id = pid AND c.rate_column IS NULL AND c.gate_component IS NULL) l
-        WINDOW g AS (PARTITION BY l.rep, l.version_id, l.component_id
-                     ORDER BY l.deal_date, l.deal, l.amount, l.via, l.from_rep ROWS UNBOUNDED PRECEDING)
+        WINDOW w AS (PARTITION BY l.rep, l.version_id, l.component_id),
+               g AS (w ORDER BY l.deal_date, l.deal, l.amount, l.via, l.from_rep ROWS UNBOUNDED PRECEDING)
     ), lines AS (
-        SELECT r.period_id, r.for_period_id, r.rep, r.version_id, r.component_id, r.source_id, r.deal, r.deal_date,
-               r.amount, r.after, r.schedule, r.base, r.quota, r.s_before, r.s_after, r.booked AS k1
-          FROM rated_rows r WHERE r.period_id = pid
+        SELECT r.for_period_id, r.rep, r.version_id, r.component_id, r.source_id, r.deal, r.deal_date,
+               r.amount, r.after, r.schedule, 'amount' AS base, NULL::numeric AS quota,
+               round(r.s_after, 2) - round(r.s_before, 2) AS cents,
+               CASE WHEN r.last THEN e.earned_to_date - e.paid_before - round(r.s_after, 2)
+                                     + round(coalesce(r.s_prior, 0), 2) END AS residue
+          FROM rated_rows r
+          LEFT JOIN pg_temp.spm_earn e ON e.rep = r.rep AND e.version_id = r.version_id AND e.component_id = r.component_id
+         WHERE r.period_id = pid
         UNION ALL
-        SELECT x.period_id, x.for_period_id, x.rep, x.version_id, x.component_id, x.source_id, x.deal, x.deal_date,
-               x.amount, x.after, x.schedule, x.base, x.quota,
-               spm_payout_internal.deal_e(x.schedule, x.base, x.after - x.amount, x.quota, x.target),
-               spm_payout_internal.deal_e(x.schedule, x.base, x.after, x.quota, x.target), NULL
+        SELECT x.for_period_id, x.rep, x.version_id, x.component_id, x.source_id, x.deal, x.deal_date,
+               x.amount, x.after, x.sched, x.base, x.quota,
+               -- E of the rule of docs/payout.md ("The cumulative rule"), odd for negative credit
+               round(sign(x.after) * CASE x.base WHEN 'amount' THEN spm.apply(x.sched, abs(x.after)) WHEN 'quota' THEN spm.apply(x.sched, abs(x.after), x.quota) ELSE x.target * spm.apply(x.sched, spm.attainment(abs(x.after), x.quota)) END, 2)
+               - round(sign((x.after - x.amount)) * CASE x.base WHEN 'amount' THEN spm.apply(x.sched, abs((x.after - x.amount))) WHEN 'quota' THEN spm.apply(x.sched, abs((x.after - x.amount)), x.quota) ELSE x.target * spm.apply(x.sched, spm.attainment(abs((x.after - x.amount)), x.quota)) END, 2),
+               CASE WHEN x.last THEN x.line_earned - round(sign(x.after) * CASE x.base WHEN 'amount' THEN spm.apply(x.sched, abs(x.after)) WHEN 'quota' THEN spm.apply(x.sched, abs(x.after), x.quota) ELSE x.target * spm.apply(x.sched, spm.attainment(abs(x.after), x.quota)) END, 2)
+                                     + round(sign(x.cum0) * CASE x.base WHEN 'amount' THEN spm.apply(x.sched, abs(x.cum0)) WHEN 'quota' THEN spm.apply(x.sched, abs(x.cum0), x.quota) ELSE x.target * spm.apply(x.sched, spm.attainment(abs(x.cum0), x.quota)) END, 2) END
           FROM plain x WHERE x.quota IS NOT NULL OR x.base = 'amount'
-    ), cents AS (
-        SELECT s.*, round(s.s_after, 2) - round(s.s_before, 2) AS commission,
-               row_number() OVER (PARTITION BY s.rep, s.version_id, s.component_id
-                                  ORDER BY s.deal_date DESC, s.deal DESC, s.amount DESC) AS from_last,
-               sum(round(s.s_after, 2) - round(s.s_before, 2)) OVER (PARTITION BY s.rep, s.version_id, s.component_id) AS total
-          FROM lines s
     )
     SELECT run, pid, c.for_period_id, c.rep, c.version_id, c.component_id, c.source_id, c.deal, c.deal_date,
            c.amount, c.after,
            CASE c.base WHEN 'amount' THEN (spm.next_tier(c.schedule, abs(c.after))).rate_now
                        WHEN 'quota' THEN (spm.next_tier(c.schedule, abs(c.after), c.quota)).rate_now END,
-           -- the line's residue, if its paid before is not what this rule gives
-           -- for the earlier periods, on the rep's last deal line
-           c.commission + CASE WHEN c.from_last = 1
-                               THEN coalesce(e.earned_to_date - e.paid_before - c.total, 0) ELSE 0 END
-      FROM cents c
-      LEFT JOIN pg_temp.spm_earn e ON e.rep = c.rep AND e.version_id = c.version_id
-                                  AND coalesce(e.component_id, 0) = coalesce(c.component_id, 0);
+           c.cents + coalesce(c.residue, 0)
+      FROM lines c;
     GET DIAGNOSTICS n = ROW_COUNT;
 
     -- the team snapshot read by the row-level security of deal_commission
