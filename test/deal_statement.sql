@@ -99,7 +99,7 @@ SELECT is((SELECT string_agg(rep || ':' || earned, ',' ORDER BY rep) FROM spm_pa
           'b: ... and the lines say the same');
 SELECT is((SELECT count(*)::int FROM spm_payout.payout_line l
             WHERE l.line_kind = 'commission' AND l.plan_id IN (SELECT plan_id FROM spm_payout.plan WHERE deal_statements)
-              -- cy and ann have lines without deals in February: 0 either way
+              -- cy has a line without deals in February: 0 either way
               AND l.earned <> (SELECT coalesce(sum(d.commission), 0) FROM spm_payout.deal_commission d
                                 WHERE d.period_id = l.period_id AND d.rep = l.rep AND d.version_id = l.version_id)), 0,
           'b: in February too (qu''s line with its residue): the deal lines add up to every line');
