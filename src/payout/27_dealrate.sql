@@ -110,28 +110,37 @@ COMMENT ON TABLE spm_payout.team_member IS
     'the hierarchy as the latest run with deal lines read it (docs/statements.md): manager above rep, directly or not, over valid; read by the row-level security of deal_commission';
 
 -- The values of the rate columns of the deals a run credits, read with the
--- caller's rights (called by run_payout, like the stage): pg_temp.spm_deal_value.
--- A deal's value is read by its id; rows of one deal with different values
--- take the smallest (text order).  Only when some component has a rate column.
-CREATE OR REPLACE FUNCTION spm_payout_internal.stage_rate_values() RETURNS void
+-- caller's rights (called by write_credits, like the stage):
+-- pg_temp.spm_deal_value.  A deal's value is read by its id among the
+-- source rows dated in the plan year up to the end of the period (the only
+-- rows a rate table prices); rows of one deal with different values take
+-- the smallest (text order).  Only when some component has a rate column.
+CREATE OR REPLACE FUNCTION spm_payout_internal.stage_rate_values(p spm_payout.pay_period) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
+    d record;
 BEGIN
     PERFORM spm_payout_internal.drop_work_table('spm_deal_value');
     IF NOT EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.rate_column IS NOT NULL) THEN
         RETURN;
     END IF;
     CREATE TEMP TABLE spm_deal_value (component_id integer, deal text, value text) ON COMMIT DROP;
-    FOR r IN SELECT c.component_id, c.rate_column, s.relation, s.deal_column
+    FOR r IN SELECT c.component_id, c.rate_column, s AS src,
+                    lower(spm.fiscal_period(lower(p.period), 'year', pl.year_start_month)) AS lo
                FROM spm_payout.plan_component c JOIN spm_payout.source s ON s.source_id = c.source_id
+               JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+               JOIN spm_payout.plan pl ON pl.plan_id = v.plan_id
               WHERE c.rate_column IS NOT NULL ORDER BY c.component_id LOOP
-        EXECUTE format('INSERT INTO pg_temp.spm_deal_value SELECT %s, (t.%I)::text, min((t.%I)::text) FROM %s t GROUP BY 2',
-                       r.component_id, r.deal_column, r.rate_column, r.relation);
+        d := spm_payout_internal.date_expr(r.src, 't');
+        EXECUTE format('INSERT INTO pg_temp.spm_deal_value SELECT %s, (t.%I)::text, min((t.%I)::text) FROM %s t
+                         WHERE %s AND %s GROUP BY 2',
+                       r.component_id, (r.src).deal_column, r.rate_column, (r.src).relation,
+                       format(d.lo, to_char(r.lo, 'YYYY-MM-DD')), format(d.hi, to_char(upper(p.period), 'YYYY-MM-DD')));
     END LOOP;
     ANALYZE pg_temp.spm_deal_value;
 END $$;
-COMMENT ON FUNCTION spm_payout_internal.stage_rate_values() IS
+COMMENT ON FUNCTION spm_payout_internal.stage_rate_values(spm_payout.pay_period) IS
     'internal: each deal''s value of the rate column of each rate-table component (pg_temp.spm_deal_value), read with the caller''s rights';
 
 -- Called by store_run after pg_temp.spm_earn is built and before the
@@ -151,6 +160,7 @@ DECLARE
     bad   record;
     n     bigint := 0;
     rated boolean := EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.rate_column IS NOT NULL);
+    statements boolean := EXISTS (SELECT 1 FROM spm_payout.plan pl WHERE pl.deal_statements);
 BEGIN
     SELECT * INTO p FROM spm_payout.pay_period k WHERE k.period_id = pid;
     -- the lines are joined with every deal row: without statistics the
@@ -236,7 +246,8 @@ BEGIN
                   LEFT JOIN spm_payout.plan_component c ON c.component_id = l.component_id
                   JOIN pg_temp.spm_earn e ON e.rep = l.rep AND e.version_id = l.version_id
                                          AND coalesce(e.component_id, 0) = coalesce(l.component_id, 0)
-                 WHERE l.period_id = pid AND c.rate_column IS NULL AND c.gate_component IS NULL) l
+                 -- statements: evaluated once, nothing read when no plan asks for deal lines
+                 WHERE statements AND l.period_id = pid AND c.rate_column IS NULL AND c.gate_component IS NULL) l
         WINDOW w AS (PARTITION BY l.rep, l.version_id, l.component_id),
                g AS (w ORDER BY l.deal_date, l.deal, l.amount, l.via, l.from_rep ROWS UNBOUNDED PRECEDING)
     ), lines AS (

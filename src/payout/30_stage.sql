@@ -386,7 +386,7 @@ BEGIN
     END LOOP;
     -- the values of the rate-table columns, with the caller's rights too
     -- (docs/components.md, "Rate tables"); nothing without rate tables
-    PERFORM spm_payout_internal.stage_rate_values();
+    PERFORM spm_payout_internal.stage_rate_values(p);
     RETURN n;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.write_credits(spm_payout.pay_period, text) IS
