@@ -101,7 +101,9 @@ CREATE TABLE spm_payout.plan (
     acceptance_policy text CHECK (acceptance_policy IN ('none', 'flag', 'hold')),
     currency         text CONSTRAINT plan_currency_code CHECK (currency ~ '^[A-Z]{3}$'),
     fx_policy        text NOT NULL DEFAULT 'deal_date'
-                     CONSTRAINT plan_fx_policy_known CHECK (fx_policy IN ('deal_date', 'period_end', 'plan_rate'))
+                     CONSTRAINT plan_fx_policy_known CHECK (fx_policy IN ('deal_date', 'period_end', 'plan_rate')),
+    -- new in 0.3.0 (docs/statements.md): declared last, as the upgrade adds it
+    deal_statements  boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE spm_payout.plan IS
     'a compensation plan: its versions say how it pays; its plan year (starting in year_start_month) is the span over which credit accumulates';

@@ -55,7 +55,12 @@ CREATE TABLE spm_payout.plan_component (
     CONSTRAINT plan_component_holdback_both CHECK ((holdback_share IS NULL) = (holdback_release IS NULL)),
     CONSTRAINT plan_component_holdback_periods CHECK ((holdback_periods IS NOT NULL) = coalesce(holdback_release = 'periods', false)),
     CONSTRAINT plan_component_holdback_collection CHECK (holdback_release IS DISTINCT FROM 'collection'
-                                                         OR (kind = 'credit' AND measure_column IS NULL))
+                                                         OR (kind = 'credit' AND measure_column IS NULL)),
+    -- rate tables (docs/components.md, "Rate tables"): a deal column whose
+    -- value picks the deal's schedule in spm_payout.component_rate
+    rate_column     name,
+    CONSTRAINT plan_component_rate_table CHECK (rate_column IS NULL
+        OR (source_id IS NOT NULL AND kind = 'credit' AND base = 'amount' AND gate_component IS NULL))
 );
 COMMENT ON TABLE spm_payout.plan_component IS
     'a component of a plan version (docs/components.md): its measure (source, filter, column), base, schedule, weight of the target incentive, quota share and optional gate on another component''s attainment; a version without components pays on all its credit';
@@ -72,6 +77,7 @@ COMMENT ON COLUMN spm_payout.plan_component.spiff_min IS 'a SPIFF''s minimum: a 
 COMMENT ON COLUMN spm_payout.plan_component.holdback_share IS 'share of the component''s positive earnings held back, 0 < share < 1 (docs/holdbacks.md); NULL: none';
 COMMENT ON COLUMN spm_payout.plan_component.holdback_release IS 'when held amounts are released: periods (holdback_periods pay periods later) or collection (pro rata as the credited deals are paid)';
 COMMENT ON COLUMN spm_payout.plan_component.holdback_periods IS 'with holdback_release periods: how many pay periods later a held amount is released (>= 1)';
+COMMENT ON COLUMN spm_payout.plan_component.rate_column IS 'a column of the source whose value (as text) picks each deal''s schedule in component_rate (docs/components.md, "Rate tables"); NULL: the component''s schedule';
 COMMENT ON COLUMN spm_payout.plan_component.gate_component IS 'name of another component of the same version: this one pays nothing while that one''s attainment to date is below gate_attainment';
 
 CREATE TABLE spm_payout.mbo_score (
@@ -138,6 +144,11 @@ BEGIN
     IF NEW.measure_column IS NOT NULL THEN
         PERFORM spm_payout_internal.check_column(rel, NEW.measure_column, 'measure_column',
                                                  '{numeric,integer,bigint,smallint}');
+    END IF;
+    -- a rate table's column is checked like a filter column (docs/components.md, "Rate tables")
+    IF NEW.rate_column IS NOT NULL THEN
+        PERFORM spm_payout_internal.check_hashable(rel, NEW.rate_column, 'rate_column',
+            spm_payout_internal.check_column(rel, NEW.rate_column, 'rate_column'));
     END IF;
     RETURN NEW;
 END $$;

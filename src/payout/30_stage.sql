@@ -267,7 +267,13 @@ BEGIN
              -- "SPIFFs"); left out where there are none
              'spiffs:' || (SELECT spm.fingerprint(c.component_id, c.spiff_window::text, c.spiff_amount, c.spiff_rate, c.spiff_min)
                              FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
-                            WHERE c.kind = 'spiff' AND v.valid && p.period HAVING count(*) > 0))
+                            WHERE c.kind = 'spiff' AND v.valid && p.period HAVING count(*) > 0),
+             -- rate tables of the components in force (docs/components.md,
+             -- "Rate tables"); left out where there are none
+             'rates:' || (SELECT spm.fingerprint(c.component_id, c.rate_column::text, r.value, r.schedule::text)
+                            FROM spm_payout.plan_component c JOIN spm_payout.plan_version v ON v.version_id = c.version_id
+                            LEFT JOIN spm_payout.component_rate r ON r.component_id = c.component_id
+                           WHERE c.rate_column IS NOT NULL AND v.valid && p.period HAVING count(*) > 0))
       FROM spm_payout.pay_period p WHERE p.period_id = ANY (periods);
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.fingerprints(integer[]) IS
@@ -383,6 +389,9 @@ BEGIN
                 HINT = 'Fix the row, or filter it out of the source (filter_column).';
         END;
     END LOOP;
+    -- the values of the rate-table columns, with the caller's rights too
+    -- (docs/components.md, "Rate tables"); nothing without rate tables
+    PERFORM spm_payout_internal.stage_rate_values(p);
     RETURN n;
 END $$;
 COMMENT ON FUNCTION spm_payout_internal.write_credits(spm_payout.pay_period, text) IS

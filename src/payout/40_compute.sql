@@ -23,7 +23,8 @@ BEGIN
         ('spm_chain',       'rep text, ancestor text, depth integer, valid daterange, version_id integer, currency text'),
         ('spm_fx',          'version_id integer, currency text, day date, rate numeric'),
         ('spm_comp',        'component_id integer, version_id integer, source_id integer, slot integer'),
-        ('spm_stage_paid',  'source_id integer, deal text, paid_date date, amount numeric')) v(name, cols)
+        ('spm_stage_paid',  'source_id integer, deal text, paid_date date, amount numeric'),
+        ('spm_deal_value',  'component_id integer, deal text, value text')) v(name, cols)
     LOOP
         -- only a run with holdbacks released on collection has payments (stage_collections, docs/holdbacks.md)
         CONTINUE WHEN t.name = 'spm_stage_paid' AND to_regclass('pg_temp.spm_stage_paid') IS NULL;
@@ -31,6 +32,8 @@ BEGIN
         CONTINUE WHEN t.name = 'spm_fx' AND to_regclass('pg_temp.spm_fx') IS NULL;
         -- only a run that matches plan components has them (build_components, docs/components.md)
         CONTINUE WHEN t.name = 'spm_comp' AND to_regclass('pg_temp.spm_comp') IS NULL;
+        -- only a run with rate tables has deal values (stage_rate_values, docs/components.md)
+        CONTINUE WHEN t.name = 'spm_deal_value' AND to_regclass('pg_temp.spm_deal_value') IS NULL;
         SELECT string_agg(format('%s %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
           INTO shape
           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -572,6 +575,15 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('pay period %s crosses the end of the plan year %s of plan %s', p.label, bad.year_range, bad.name),
             HINT = 'A pay period must lie inside one plan year (plan.year_start_month).';
+    END IF;
+    -- rate tables and deal lines (docs/statements.md): only where a component
+    -- has a rate table or a plan asks for deal statements, or a rerun must
+    -- take back the period's deal lines
+    IF EXISTS (SELECT 1 FROM spm_payout.plan_component c WHERE c.rate_column IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM spm_payout.plan pl WHERE pl.deal_statements)
+       OR EXISTS (SELECT 1 FROM spm_payout.deal_commission d WHERE d.period_id = pid) THEN
+        n := spm_payout_internal.store_deal_commissions(run, pid);
+        t := spm_payout_internal.log_phase(run, 'deal lines', n, t);
     END IF;
     EXECUTE format($q$
         INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, plan_id, version_id, line_kind,
