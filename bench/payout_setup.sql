@@ -2,7 +2,8 @@
 --
 -- psql variables: deals (total, spread evenly over :years years from
 -- 2021-01-01), grain ('quarter' or 'month': the pay periods of the last
--- year), seed.  1,000 people in three levels: 10 directors, 90 managers,
+-- year), seed, and optionally components=1: the reps' plan pays two
+-- components (docs/components.md) instead of one schedule.  1,000 people in three levels: 10 directors, 90 managers,
 -- 900 reps; every deal is sold by a rep and rolls up to the rep's manager
 -- and director.  Deterministic for a seed.
 \set ON_ERROR_STOP 1
@@ -47,8 +48,9 @@ SELECT o.rep_id::text, p.period_id,
 
 -- what a competent analyst writes by hand: the same deal-level credit rows
 -- with the same two levels of roll-up, stored, then per-rep commission
-CREATE TABLE pb.hand_credit (rep text, deal text, deal_date date, via text, from_rep text, depth int, amount numeric);
-CREATE TABLE pb.hand_line (rep text, plan text, credited numeric, quota numeric, earned numeric);
+CREATE TABLE pb.hand_credit (rep text, deal text, deal_date date, via text, from_rep text, depth int, amount numeric,
+                             component text);
+CREATE TABLE pb.hand_line (rep text, plan text, credited numeric, quota numeric, earned numeric, component text);
 CREATE FUNCTION pb.hand(lo date, hi date) RETURNS numeric LANGUAGE plpgsql AS $$
 BEGIN
     TRUNCATE pb.hand_credit, pb.hand_line;
@@ -75,6 +77,52 @@ BEGIN
        AND q.period_id = (SELECT period_id FROM spm_payout.pay_period WHERE lower(period) = lo);
     RETURN (SELECT sum(earned) FROM pb.hand_line);
 END $$;
+
+-- components=1: the reps' plan version pays two components on every deal,
+-- 'revenue' (its schedule, against the quota) and 'volume' (0.2% of credit);
+-- by hand, the reps' credit rows are written once per component and each
+-- component has its line
+\if :{?components}
+\else
+\set components 0
+\endif
+SELECT :components = 1 AS with_components \gset
+\if :with_components
+INSERT INTO spm_payout.plan_component (version_id, name, source_id, base, schedule)
+SELECT v.version_id, c.name, (SELECT source_id FROM spm_payout.source), c.base, c.schedule::spm.schedule
+  FROM spm_payout.plan_version v JOIN spm_payout.plan p USING (plan_id)
+ CROSS JOIN (VALUES ('revenue', 'quota', 'marginal(0: 0.03, 0.5: 0.06, 1: 0.10)'),
+                    ('volume', 'amount', 'marginal(0: 0.002)')) c(name, base, schedule)
+ WHERE p.name = 'rep';
+CREATE OR REPLACE FUNCTION pb.hand(lo date, hi date) RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE pb.hand_credit, pb.hand_line;
+    INSERT INTO pb.hand_credit
+    SELECT d.rep_id::text, d.deal_id::text, d.close_date, 'direct', NULL, 0, d.amount, c.name
+      FROM pb.deals d CROSS JOIN (VALUES ('revenue'), ('volume')) c(name)
+     WHERE d.close_date >= lo AND d.close_date < hi
+    UNION ALL
+    SELECT o1.manager_id::text, d.deal_id::text, d.close_date, 'rollup', d.rep_id::text, 1, d.amount, NULL
+      FROM pb.deals d JOIN pb.org o1 ON o1.rep_id = d.rep_id
+     WHERE d.close_date >= lo AND d.close_date < hi AND o1.manager_id IS NOT NULL
+    UNION ALL
+    SELECT o2.manager_id::text, d.deal_id::text, d.close_date, 'rollup', d.rep_id::text, 2, d.amount, NULL
+      FROM pb.deals d JOIN pb.org o1 ON o1.rep_id = d.rep_id JOIN pb.org o2 ON o2.rep_id = o1.manager_id
+     WHERE d.close_date >= lo AND d.close_date < hi AND o2.manager_id IS NOT NULL;
+    INSERT INTO pb.hand_line
+    SELECT c.rep, p.name, c.credited, q.amount,
+           round(CASE WHEN c.component = 'volume' THEN spm.apply('marginal(0: 0.002)', c.credited)
+                      WHEN v.base = 'quota' THEN spm.apply(v.schedule, c.credited, q.amount)
+                      ELSE spm.apply(v.schedule, c.credited) END, 2), c.component
+      FROM (SELECT rep, component, sum(amount) AS credited FROM pb.hand_credit GROUP BY rep, component) c
+      JOIN spm_payout.assignment a ON a.rep = c.rep
+      JOIN spm_payout.plan p ON p.plan_id = a.plan_id
+      JOIN spm_payout.plan_version v ON v.plan_id = p.plan_id
+      LEFT JOIN spm_payout.quota q ON q.rep = c.rep
+       AND q.period_id = (SELECT period_id FROM spm_payout.pay_period WHERE lower(period) = lo);
+    RETURN (SELECT sum(earned) FROM pb.hand_line);
+END $$;
+\endif
 
 -- backend memory: peak resident minus shared memory, in MB
 CREATE FUNCTION pb.peak_mb() RETURNS numeric LANGUAGE sql AS $$

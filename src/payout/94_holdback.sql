@@ -183,6 +183,11 @@ BEGIN
                              bad.name, bad.plan, bad.version, bad.source),
             HINT = 'Register the table of the source''s payments in spm_payout.collection_rule.';
     END IF;
+    -- without a component releasing on collection nothing was staged; the
+    -- query below names the payments table all the same (empty here)
+    IF to_regclass('pg_temp.spm_stage_paid') IS NULL THEN
+        CREATE TEMP TABLE spm_stage_paid (source_id integer, deal text, paid_date date, amount numeric) ON COMMIT DROP;
+    END IF;
     INSERT INTO spm_payout.payout_holdback (run_id, period_id, rep, version_id, component_id, earned, held, released)
     WITH per AS (
         SELECT k.period_id, lower(k.period) AS start, row_number() OVER (ORDER BY lower(k.period)) AS n
