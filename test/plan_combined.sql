@@ -6,7 +6,7 @@
 -- money is conserved: what was paid plus what is still held equals what
 -- was earned.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 SET client_min_messages = warning;
 
 CREATE SCHEMA combo;
@@ -112,6 +112,25 @@ SELECT is((SELECT sum(commission) FROM spm_payout.deal_statement WHERE rep = 'an
 -- one line per component and period
 SELECT is((SELECT count(*)::int FROM spm_payout.payout_line WHERE rep = 'ann' AND line_kind = 'commission' AND component_id IS NULL), 0,
           'every line names its component');
+
+-- ============================================ an earlier plan year changes
+-- December 2024 (the plan year before) is run and closed; a late December
+-- deal then changes it: the settlement of 2024 would give the rate-table
+-- component a prior-year line, which the run refuses (0A000) rather than
+-- pay by another rule than the rate table's
+SELECT count(*) FROM spm_payout.add_pay_periods('2024-12-01', '2024-12-31') \gset
+UPDATE spm_payout.assignment SET valid = '[2024-12-01,)' WHERE rep = 'ann';
+INSERT INTO spm_payout.quota (rep, period_id, amount)
+SELECT 'ann', period_id, 10000 FROM spm_payout.pay_period WHERE label = '2024-12-01..2024-12-31';
+INSERT INTO combo.sales VALUES (5, 'ann', 1000, 'hardware', 'renewal', '2024-12-10');
+CALL spm_payout.run_payout('2024-12-15');
+-- December: product 1,000 hardware x 1% = 10.00 (the accelerator is gated)
+SELECT is(combo.line('2024-12-01', 'product'), 10.00, 'December 2024: product line 10.00');
+CALL spm_payout.close_period('2024-12-15');
+INSERT INTO combo.sales VALUES (6, 'ann', 500, 'hardware', 'renewal', '2024-12-20');
+SELECT throws_ok($$CALL spm_payout.run_payout('2025-03-15')$$, '0A000',
+                 'component product of plan combo plan has a rate table, and a closed period of its plan year ending 2024-12-01..2024-12-31 changed',
+                 'a changed closed period of an earlier plan year with a rate-table component: 0A000, not a wrong line');
 
 SELECT * FROM finish();
 ROLLBACK;

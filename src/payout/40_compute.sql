@@ -627,6 +627,22 @@ BEGIN
       CROSS JOIN LATERAL spm_payout_internal.earnings(NULL, y.year_of, lower(p.period)) e
      WHERE e.plan_id = y.plan_id AND e.earned_to_date IS NOT NULL
        AND e.earned_to_date - e.paid_before <> 0;
+    -- a rate-table component is paid deal by deal at each deal's rate, which
+    -- the settlement of an earlier plan year does not compute: refused rather
+    -- than paid by another rule (docs/components.md, "Rate tables")
+    SELECT pl.name AS plan, c.name AS component, f.label INTO bad
+      FROM spm_payout.payout_line l
+      JOIN spm_payout.plan_component c ON c.component_id = l.component_id AND c.rate_column IS NOT NULL
+      JOIN spm_payout.plan pl ON pl.plan_id = l.plan_id
+      JOIN spm_payout.pay_period f ON f.period_id = l.for_period_id
+     WHERE l.period_id = pid AND l.line_kind = 'prior_year' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000',
+            MESSAGE = format('component %s of plan %s has a rate table, and a closed period of its plan year ending %s changed',
+                             bad.component, bad.plan, bad.label),
+            DETAIL = 'A rate-table component is paid deal by deal; the settlement of an earlier plan year cannot recompute it.',
+            HINT = 'Undo the change to the earlier plan year''s deals and book the difference as a manual adjustment.';
+    END IF;
 
     -- manual adjustments
     INSERT INTO spm_payout.payout_line (run_id, period_id, for_period_id, rep, line_kind, earned, cause)
