@@ -418,6 +418,18 @@ INSERT INTO spm_payout.assignment (rep, plan_id, valid)
 SELECT r::text, plan_id, '[2025-01-01,)' FROM spm_payout.plan, generate_series(1, 40) r;
 INSERT INTO spm_payout.quota (rep, period_id, amount)
 SELECT q.rep_id::text, p.period_id, q.quota / 12 FROM quotas_local q, spm_payout.pay_period p;
+-- managers whose teams span the shards: 1001 over the odd reps, 1002 over
+-- the even ones (hash partitioning spreads both over both shards), 1003
+-- over the two; a 1% plan on their roll-up credit
+CREATE TABLE org (rep text, manager text, valid daterange);
+INSERT INTO org SELECT r::text, CASE WHEN r % 2 = 1 THEN '1001' ELSE '1002' END, '(,)' FROM generate_series(1, 40) r;
+INSERT INTO org VALUES ('1001', '1003', '(,)'), ('1002', '1003', '(,)');
+INSERT INTO spm_payout.hierarchy_rule (relation, rep_column, manager_column, valid_column) VALUES ('org', 'rep', 'manager', 'valid');
+INSERT INTO spm_payout.plan (name) VALUES ('managers');
+INSERT INTO spm_payout.plan_version (plan_id, version, schedule, base)
+SELECT plan_id, 1, 'marginal(0: 0.01)', 'amount' FROM spm_payout.plan WHERE name = 'managers';
+INSERT INTO spm_payout.assignment (rep, plan_id, valid)
+SELECT m, plan_id, '[2025-01-01,)' FROM spm_payout.plan, unnest('{1001,1002,1003}'::text[]) m WHERE name = 'managers';
 EOF
 payout_rows() {
     qa "$C" <<'EOF'
@@ -483,6 +495,17 @@ local_rows=$(payout_rows)
 [[ -n $sharded && $sharded == "$local_rows" ]]
 ok $? "payout run over the sharded source: the same payout_line rows as over the local table ($(wc -l <<<"$local_rows") lines)" \
     "sharded: ${sharded:0:400}" "local:   ${local_rows:0:400}"
+# roll-ups across shards: each manager is credited its team's deals from both
+# shards, computed independently from the local copy of the deals
+got=$(grep '^2025-01-01\.\.2025-01-31|100[123]|' <<<"$sharded" | cut -d'|' -f2,6 | tr '\n' ' ')
+want=$(qa "$C" -c "SELECT string_agg(m || '|' || s, ' ' ORDER BY m) || ' ' FROM (
+                     SELECT CASE WHEN rep_id % 2 = 1 THEN '1001' ELSE '1002' END AS m, sum(amount) AS s FROM deals_local
+                      WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01' GROUP BY 1
+                     UNION ALL SELECT '1003', sum(amount) FROM deals_local
+                      WHERE close_date >= '2025-01-01' AND close_date < '2025-02-01') x")
+[[ -n $got && $got == "$want" ]]
+ok $? "roll-ups across shards: managers 1001, 1002 (teams on both shards) and 1003 are credited their teams' January deals exactly ($got)" \
+    "have: $got" "want: $want"
 diag "payout: run times local (Jan, Feb): $ms_local ms"
 
 # The per-rep fingerprints merged on the coordinator equal the fingerprint
