@@ -487,7 +487,8 @@ BEGIN
     END IF;
     -- plan components (docs/components.md): the stage keeps each deal's
     -- component measures, for recomputing closed periods
-    IF spm_payout_internal.build_components() >= 0 AND to_regclass('pg_temp.spm_comp') IS NOT NULL THEN
+    PERFORM spm_payout_internal.build_components();
+    IF to_regclass('pg_temp.spm_comp') IS NOT NULL THEN
         ALTER TABLE pg_temp.spm_stage_deal ADD COLUMN measures numeric[];
     END IF;
     CREATE TEMP TABLE spm_stage_split (source_id integer, deal text, rep text, weight numeric) ON COMMIT DROP;

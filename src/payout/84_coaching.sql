@@ -75,36 +75,37 @@ BEGIN
         -- each period with the day its credit is counted up to: as_of, and
         -- the same day offset from the start in the earlier periods (their
         -- last day when they are shorter)
-        SELECT 'cur'::text AS k, cur.period_id, cur.label, as_of AS upto FROM cur
-        UNION ALL
-        SELECT 'prv', prv.period_id, prv.label, least(prv.s + (as_of - cur.s), prv.e - 1) FROM prv, cur
-        UNION ALL
-        SELECT 'ago', ago.period_id, ago.label, least(ago.s + (as_of - cur.s), ago.e - 1) FROM ago, cur
+        SELECT x.*, (SELECT max(pc.run_id) FROM spm_payout.period_credit pc
+                      WHERE pc.for_period_id = x.period_id) AS credit_run      -- its latest computation
+          FROM (SELECT 'cur'::text AS k, cur.period_id, cur.label, as_of AS upto FROM cur
+                UNION ALL
+                SELECT 'prv', prv.period_id, prv.label, least(prv.s + (as_of - cur.s), prv.e - 1) FROM prv, cur
+                UNION ALL
+                SELECT 'ago', ago.period_id, ago.label, least(ago.s + (as_of - cur.s), ago.e - 1) FROM ago, cur) x
     ), q AS (
         -- the period's quota per rep, as the latest computation of the
         -- period prorated it (summed over the rep's plan versions)
         SELECT per.k, pc.rep, sum(pc.quota) AS quota
-          FROM per JOIN spm_payout.period_credit pc ON pc.for_period_id = per.period_id
-         WHERE pc.version_id IS NOT NULL
-           AND pc.run_id = (SELECT max(x.run_id) FROM spm_payout.period_credit x
-                             WHERE x.for_period_id = per.period_id)
-           AND pc.component_id IS NOT DISTINCT FROM (SELECT cc.comp FROM cc WHERE cc.version_id = pc.version_id)
+          FROM per JOIN spm_payout.period_credit pc ON pc.for_period_id = per.period_id AND pc.run_id = per.credit_run
+          JOIN cc ON cc.version_id = pc.version_id
+         WHERE pc.component_id IS NOT DISTINCT FROM cc.comp
          GROUP BY per.k, pc.rep
     ), c AS (
         -- credit of deals dated up to the counting day (late changes
         -- booked in later periods included), credit without a plan left out
         SELECT per.k, cl.rep, sum(cl.amount) AS credited
           FROM per JOIN spm_payout.credit_line cl ON cl.for_period_id = per.period_id AND cl.deal_date <= per.upto
-         WHERE cl.version_id IS NOT NULL
-           AND cl.component_id IS NOT DISTINCT FROM (SELECT cc.comp FROM cc WHERE cc.version_id = cl.version_id)
+          JOIN cc ON cc.version_id = cl.version_id
+         WHERE cl.component_id IS NOT DISTINCT FROM cc.comp
          GROUP BY per.k, cl.rep
     ), ytd AS (
         -- plan-year attainment to date as the period's latest run computed it
         SELECT l.rep, spm.attainment(sum(l.credited_to_date), sum(l.quota_to_date)) AS a
           FROM cur JOIN spm_payout.payout_line l ON l.period_id = cur.period_id AND l.line_kind = 'commission'
+          JOIN cc ON cc.version_id = l.version_id
          WHERE l.run_id = (SELECT max(x.run_id) FROM spm_payout.payout_line x
                             WHERE x.period_id = cur.period_id AND x.line_kind = 'commission')
-           AND l.component_id IS NOT DISTINCT FROM (SELECT cc.comp FROM cc WHERE cc.version_id = l.version_id)
+           AND l.component_id IS NOT DISTINCT FROM cc.comp
          GROUP BY l.rep
     ), base AS (
         SELECT cur.label, cur.s, cur.e, q.rep, q.quota, coalesce(c.credited, 0) AS credited,

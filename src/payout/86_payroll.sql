@@ -54,7 +54,6 @@ CREATE TABLE spm_payout.payroll_line (
     plan_id         integer,
     CONSTRAINT payroll_line_once UNIQUE NULLS NOT DISTINCT (batch_id, rep, period_id, pays, plan_id)
 );
-CREATE INDEX payroll_line_rep ON spm_payout.payroll_line (rep);
 CREATE INDEX payroll_line_key ON spm_payout.payroll_line (rep, period_id);
 COMMENT ON TABLE spm_payout.payroll_line IS
     'an amount exported to payroll: rep (and its employee id), earning code, pay period, cents, and what it pays (pays: line_kind, draw or recovery; plan_id for commission and prior_year); adjustment = a change to a period an earlier batch exported';
@@ -223,10 +222,13 @@ BEGIN
                 AND EXISTS (SELECT 1 FROM spm_payout.payout_summary s WHERE s.period_id = k.period_id))
             OR k.period_id IN (SELECT unnest(pb.periods) FROM spm_payout.payroll_batch pb)
          ORDER BY lower(k.period));
+    -- what is due, computed once: both checks and the lines read the same rows
+    PERFORM spm_payout_internal.drop_work_table('spm_payroll_due');
+    CREATE TEMP TABLE spm_payroll_due ON COMMIT DROP AS SELECT * FROM spm_payout_internal.payroll_due(covered);
     SELECT CASE WHEN o.plan_id IS NULL THEN format('%s amounts', o.pays)
                 ELSE format('%s lines of plan %L', o.pays, (SELECT p.name FROM spm_payout.plan p WHERE p.plan_id = o.plan_id)) END
       INTO missing
-      FROM spm_payout_internal.payroll_due(covered) o WHERE o.code IS NULL
+      FROM pg_temp.spm_payroll_due o WHERE o.code IS NULL
      ORDER BY o.pays, o.plan_id LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
@@ -234,7 +236,7 @@ BEGIN
             HINT = 'Add a row to spm_payout.earning_code (pays, plan_id NULL for every plan, code).';
     END IF;
     SELECT string_agg(DISTINCT d.rep, ', ' ORDER BY d.rep) INTO bad
-      FROM spm_payout_internal.payroll_due(covered) d
+      FROM pg_temp.spm_payroll_due d
      WHERE NOT EXISTS (SELECT 1 FROM spm_payout.employee e WHERE e.rep = d.rep);
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
@@ -248,7 +250,7 @@ BEGIN
     RETURNING batch_id INTO b;
     INSERT INTO spm_payout.payroll_line (batch_id, rep, employee_id, earning_code, period_id, amount, kind, pays, plan_id)
     SELECT b, d.rep, e.employee_id, d.code, d.period_id, d.amount, d.kind, d.pays, d.plan_id
-      FROM spm_payout_internal.payroll_due(covered) d
+      FROM pg_temp.spm_payroll_due d
       JOIN spm_payout.employee e ON e.rep = d.rep;
     UPDATE spm_payout.payroll_batch pb SET status = 'exported', exported_at = now() WHERE pb.batch_id = b;
     RETURN b;

@@ -227,7 +227,7 @@ DECLARE
     bad record;
 BEGIN
     SELECT * INTO p FROM spm_payout.pay_period k WHERE k.period_id = pid;
-    IF to_regclass('pg_temp.spm_pay_fx') IS NOT NULL THEN DROP TABLE pg_temp.spm_pay_fx; END IF;
+    PERFORM spm_payout_internal.drop_work_table('spm_pay_fx');
     CREATE TEMP TABLE spm_pay_fx ON COMMIT DROP AS
     WITH plans AS (
         SELECT l.rep, l.plan_id FROM spm_payout.payout_line l WHERE l.period_id = pid AND l.plan_id IS NOT NULL
