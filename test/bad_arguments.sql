@@ -4,7 +4,7 @@
 -- payout_registration.sql, cascade.sql, inquiry.sql, payroll.sql,
 -- acceptance.sql, next_tier.sql, fingerprint.sql) are not repeated here.
 BEGIN;
-SELECT plan(76);
+SELECT plan(78);
 SET client_min_messages = warning;
 
 SELECT spm_payout.create_roles();
@@ -46,6 +46,11 @@ SELECT throws_ok($$CALL spm_payout.close_period('2033-01-01')$$,
     '22023', 'no pay period contains 2033-01-01', 'close_period: a date in no period (22023)');
 SELECT throws_ok($$SELECT * FROM spm_payout.add_pay_periods('2031-01-01', '2031-02-01', 'month', 0)$$,
     '22023', 'fiscal_start_month must be between 1 and 12: 0', 'add_pay_periods: fiscal_start_month 0 (22023)');
+-- an infinite bound used to walk the days forever; now refused at once
+SELECT throws_ok($$SELECT * FROM spm_payout.add_pay_periods('2031-04-01', 'infinity')$$,
+    '22023', 'add_pay_periods: first_day and last_day must be finite dates', 'add_pay_periods: infinite last day (22023)');
+SELECT throws_ok($$SELECT * FROM spm_payout.add_pay_periods('-infinity', '2031-04-01')$$,
+    '22023', 'add_pay_periods: first_day and last_day must be finite dates', 'add_pay_periods: infinite first day (22023)');
 
 -- compute_cascade, cascade_rows, history_weights, approve_cascade
 SELECT throws_ok($$SELECT spm_payout.compute_cascade(NULL)$$,

@@ -173,13 +173,22 @@ COMMENT ON PROCEDURE spm_payout.close_period(text) IS
 -- Pay periods of a fiscal calendar from spm.fiscal_period.
 CREATE OR REPLACE FUNCTION spm_payout.add_pay_periods(first_day date, last_day date, grain text DEFAULT 'month',
                                            fiscal_start_month integer DEFAULT 1)
-RETURNS SETOF spm_payout.pay_period LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp AS $$
-    INSERT INTO spm_payout.pay_period (label, period)
-    SELECT DISTINCT ON (fp) to_char(lower(fp), 'YYYY-MM-DD') || '..' || to_char(upper(fp) - 1, 'YYYY-MM-DD'), fp
-      FROM generate_series(first_day, last_day, interval '1 day') g(d),
-           LATERAL spm.fiscal_period(g.d::date, grain, fiscal_start_month) fp
-    ORDER BY fp
-    RETURNING *;
-$$;
+RETURNS SETOF spm_payout.pay_period LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- the days are walked one by one: an infinite bound would never end
+    IF NOT isfinite(first_day) OR NOT isfinite(last_day) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = 'add_pay_periods: first_day and last_day must be finite dates';
+    END IF;
+    RETURN QUERY
+    WITH added AS (
+        INSERT INTO spm_payout.pay_period (label, period)
+        SELECT DISTINCT ON (fp) to_char(lower(fp), 'YYYY-MM-DD') || '..' || to_char(upper(fp) - 1, 'YYYY-MM-DD'), fp
+          FROM generate_series(first_day, last_day, interval '1 day') g(d),
+               LATERAL spm.fiscal_period(g.d::date, grain, fiscal_start_month) fp
+        ORDER BY fp
+        RETURNING *)
+    SELECT * FROM added;
+END $$;
 COMMENT ON FUNCTION spm_payout.add_pay_periods(date, date, text, integer) IS
     'adds the pay periods (month, quarter, half or year of a fiscal calendar) covering first_day..last_day; NULL arguments add nothing';
